@@ -1,0 +1,18 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChangeSet } from './dist/scaffold/changes.js';
+import { planQueuePlumbing } from './dist/scaffold/kinds/bullmq.js';
+import { detectProject } from './dist/scaffold/project.js';
+const root = mkdtempSync(join(tmpdir(), 'bgtask-manual-'));
+writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'fx', private: true, type: 'module', dependencies: { express: '^5.3.0' } }, null, 2));
+writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'] }, include: ['src'] }, null, 2));
+mkdirSync(join(root, 'src'));
+writeFileSync(join(root, 'src/app.ts'), "import express from 'express';\nexport const app = express();\n");
+symlinkSync(join(process.cwd(), 'node_modules'), join(root, 'node_modules'), 'dir');
+const scaffold = { framework: 'express', sourceDir: 'src', runtimeDir: 'src/background', tasksDir: 'src/tasks', importSuffix: '.js', bullmq: true, scheduler: 'croner' };
+writeFileSync(join(root, 'bgtask.json'), JSON.stringify({ scaffold }, null, 2));
+const changes = new ChangeSet(root);
+const out = planQueuePlumbing({ project: detectProject(root, {}), config: scaffold, changes }, { bullmq: true, scheduler: 'croner' });
+console.error(JSON.stringify(out), changes.commit({ force: false }));
+console.log(root);

@@ -1,0 +1,223 @@
+import { Node, SyntaxKind } from 'ts-morph';
+import type {
+  ArrowFunction,
+  CallExpression,
+  Expression,
+  FunctionDeclaration,
+  FunctionExpression,
+  MethodDeclaration,
+  NewExpression,
+} from 'ts-morph';
+
+export type FunctionLike = ArrowFunction | FunctionExpression | FunctionDeclaration | MethodDeclaration;
+
+export function isFunctionLike(node: Node | undefined): node is FunctionLike {
+  return (
+    node !== undefined &&
+    (Node.isArrowFunction(node) ||
+      Node.isFunctionExpression(node) ||
+      Node.isFunctionDeclaration(node) ||
+      Node.isMethodDeclaration(node))
+  );
+}
+
+/** Strips `(x)`, `x as T`, `x!` and `x satisfies T`, which change nothing at run time. */
+export function unwrapExpression(node: Node): Node {
+  let current = node;
+  for (;;) {
+    if (
+      Node.isParenthesizedExpression(current) ||
+      Node.isAsExpression(current) ||
+      Node.isNonNullExpression(current) ||
+      Node.isSatisfiesExpression(current) ||
+      Node.isTypeAssertion(current)
+    ) {
+      current = current.getExpression();
+    } else {
+      return current;
+    }
+  }
+}
+
+/** The outermost `(x)`, `x as T`, `x!`… around an expression: the node its parent actually sees. */
+export function outermostWrapper(node: Node): Node {
+  let current = node;
+  for (;;) {
+    const parent = current.getParent();
+    if (
+      parent !== undefined &&
+      (Node.isParenthesizedExpression(parent) ||
+        Node.isAsExpression(parent) ||
+        Node.isNonNullExpression(parent) ||
+        Node.isSatisfiesExpression(parent) ||
+        Node.isTypeAssertion(parent))
+    ) {
+      current = parent;
+    } else {
+      return current;
+    }
+  }
+}
+
+/**
+ * The identifiers in a declaration's own file that refer to it, the declaration's name excluded. By
+ * symbol rather than the language service's find-references: a linted variable is local to its file
+ * (callers treat exported ones as escaping), and a symbol walk avoids a whole-project search per variable.
+ * Shorthand properties (`{ task }`) and export specifiers resolve to their own symbols, so they match by name.
+ */
+export function referencesInFile(nameNode: Node): Node[] {
+  const symbol = nameNode.getSymbol();
+  const name = nameNode.getText();
+  if (symbol === undefined) return [];
+  const found: Node[] = [];
+  nameNode.getSourceFile().forEachDescendant((node) => {
+    if (node === nameNode || !Node.isIdentifier(node) || node.getText() !== name) return;
+    const parent = node.getParent();
+    if (Node.isShorthandPropertyAssignment(parent) || Node.isExportSpecifier(parent)) {
+      found.push(node);
+      return;
+    }
+    if (node.getSymbol() === symbol) found.push(node);
+  });
+  return found;
+}
+
+/** The call a function is passed to as an argument: `setImmediate` for `setImmediate(() => …)`, `new Worker(…)` for a processor. */
+export function callReceivingFunction(fn: FunctionLike): CallExpression | NewExpression | undefined {
+  const outer = outermostWrapper(fn);
+  const parent = outer.getParent();
+  if ((Node.isCallExpression(parent) || Node.isNewExpression(parent)) && parent.getArguments().includes(outer)) return parent;
+  return undefined;
+}
+
+/** `(() => …)()` or `(async function () { … })()`: runs where it stands. */
+export function isImmediatelyInvoked(fn: FunctionLike): boolean {
+  const outer = outermostWrapper(fn);
+  const parent = outer.getParent();
+  return Node.isCallExpression(parent) && parent.getExpression() === outer;
+}
+
+/**
+ * The function an expression names, in this file or another of the project: an inline function,
+ * a function declaration, `const f = () => …`, an imported one, or a method reached as `obj.method`.
+ */
+export function resolveFunction(expression: Node | undefined): FunctionLike | undefined {
+  if (expression === undefined) return undefined;
+  const node = unwrapExpression(expression);
+  if (isFunctionLike(node)) return node;
+  if (!Node.isIdentifier(node) && !Node.isPropertyAccessExpression(node)) return undefined;
+  const target = Node.isPropertyAccessExpression(node) ? node.getNameNode() : node;
+  let symbol = target.getSymbol();
+  if (symbol === undefined) return undefined;
+  const aliased = symbol.getAliasedSymbol();
+  if (aliased !== undefined) symbol = aliased;
+  for (const declaration of symbol.getDeclarations()) {
+    if (isFunctionLike(declaration)) return declaration;
+    if (Node.isVariableDeclaration(declaration) || Node.isPropertyAssignment(declaration)) {
+      const initializer = declaration.getInitializer();
+      if (initializer !== undefined) {
+        const inner = unwrapExpression(initializer);
+        if (isFunctionLike(inner)) return inner;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The function a call invokes, when the project defines it. */
+export function resolveCallee(call: CallExpression): FunctionLike | undefined {
+  const callee = unwrapExpression(call.getExpression());
+  // An inline IIFE runs now; treat it like any other call into project code.
+  if (isFunctionLike(callee)) return callee;
+  return resolveFunction(callee);
+}
+
+/** A readable name for a function, for messages: `sendReceipt`, `OrderService.notify`, or `anonymous function`. */
+export function functionName(fn: FunctionLike): string {
+  if (Node.isFunctionDeclaration(fn) || Node.isFunctionExpression(fn)) {
+    const name = fn.getName();
+    if (name !== undefined) return name;
+  }
+  if (Node.isMethodDeclaration(fn)) {
+    const owner = fn.getParent();
+    const ownerName = Node.isClassDeclaration(owner) ? owner.getName() : undefined;
+    return ownerName !== undefined ? `${ownerName}.${fn.getName()}` : fn.getName();
+  }
+  const parent = fn.getParent();
+  if (Node.isVariableDeclaration(parent) || Node.isPropertyAssignment(parent)) return parent.getName();
+  return 'anonymous function';
+}
+
+/** The name under which an expression is called or passed, for messages. */
+export function expressionLabel(node: Expression | Node): string {
+  const text = node.getText().replace(/\s+/g, ' ');
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Call expressions in a function body, in evaluation order, without entering nested functions. */
+export function callsInBody(fn: FunctionLike, options: { enterNestedFunctions: boolean }): CallExpression[] {
+  const body = fn.getBody();
+  if (body === undefined) return [];
+  return callsIn(body, options);
+}
+
+export function callsIn(root: Node, options: { enterNestedFunctions: boolean }): CallExpression[] {
+  const calls: CallExpression[] = [];
+  const visit = (node: Node): void => {
+    if (node !== root && isFunctionLike(node) && !options.enterNestedFunctions) return;
+    node.forEachChild(visit);
+    if (Node.isCallExpression(node)) calls.push(node);
+  };
+  if (Node.isCallExpression(root)) {
+    root.forEachChild(visit);
+    calls.push(root);
+  } else {
+    visit(root);
+  }
+  return calls;
+}
+
+/** `a.b.c(...)` → `a`: the identifier a member-call chain starts from. */
+export function chainRoot(node: Node): Node {
+  let current = unwrapExpression(node);
+  for (;;) {
+    if (Node.isPropertyAccessExpression(current) || Node.isElementAccessExpression(current)) {
+      current = unwrapExpression(current.getExpression());
+    } else if (Node.isCallExpression(current)) {
+      current = unwrapExpression(current.getExpression());
+    } else {
+      return current;
+    }
+  }
+}
+
+/** The method name of `x.name(...)`, or undefined for plain calls. */
+export function calledMethodName(call: CallExpression): string | undefined {
+  const callee = unwrapExpression(call.getExpression());
+  if (Node.isPropertyAccessExpression(callee)) return callee.getName();
+  return undefined;
+}
+
+/** The name of a plain call `name(...)`, or of the last member in `a.b.name(...)`. */
+export function calleeName(call: CallExpression): string | undefined {
+  const callee = unwrapExpression(call.getExpression());
+  if (Node.isIdentifier(callee)) return callee.getText();
+  if (Node.isPropertyAccessExpression(callee)) return callee.getName();
+  return undefined;
+}
+
+export function enclosingFunction(node: Node): FunctionLike | undefined {
+  const found = node.getFirstAncestor((ancestor) => isFunctionLike(ancestor));
+  return found as FunctionLike | undefined;
+}
+
+export function isInside(node: Node, container: Node): boolean {
+  return node.getPos() >= container.getPos() && node.getEnd() <= container.getEnd() && node.getSourceFile() === container.getSourceFile();
+}
+
+export const FUNCTION_KINDS = [
+  SyntaxKind.ArrowFunction,
+  SyntaxKind.FunctionExpression,
+  SyntaxKind.FunctionDeclaration,
+  SyntaxKind.MethodDeclaration,
+] as const;

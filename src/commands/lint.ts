@@ -1,0 +1,121 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { UsageError } from '../errors.js';
+import type { CommandIO } from '../io.js';
+import { shouldUseColor } from '../io.js';
+import type { LintResult, SeverityName } from '../linter/types.js';
+import { formatNames, type FormatName } from '../reporters/index.js';
+
+export interface LintCommandOptions {
+  paths: string[];
+  format: FormatName;
+  outputFile?: string;
+  rule: string[];
+  maxWarnings: number;
+  quiet: boolean;
+  config?: string;
+  project?: string;
+  color?: boolean;
+}
+
+const SEVERITY_NAMES: readonly SeverityName[] = ['off', 'warn', 'error'];
+
+/** `--rule id=severity`, checked against the registered rules. */
+export function parseRuleOverrides(specs: readonly string[], knownIds: readonly string[]): Record<string, SeverityName> {
+  const overrides: Record<string, SeverityName> = {};
+  for (const spec of specs) {
+    const match = /^([^=\s]+)=([^=\s]+)$/.exec(spec.trim());
+    if (match === null) throw new UsageError(`Invalid --rule "${spec}": write it as <rule-id>=off|warn|error.`);
+    const [, id = '', severity = ''] = match;
+    if (!knownIds.includes(id)) throw new UsageError(`Unknown rule id "${id}" in --rule; run \`bgtask rules\` to list the rule ids.`);
+    if (!SEVERITY_NAMES.includes(severity as SeverityName)) {
+      throw new UsageError(`Unknown severity "${severity}" in --rule ${spec}; use off, warn or error.`);
+    }
+    overrides[id] = severity as SeverityName;
+  }
+  return overrides;
+}
+
+function withoutWarnings(results: readonly LintResult[]): LintResult[] {
+  return results.map((result) => ({
+    ...result,
+    messages: result.messages.filter((message) => message.severity === 2),
+    warningCount: 0,
+    fixableWarningCount: 0,
+  }));
+}
+
+/** Runs `bgtask lint` and returns the exit code: 0 clean, 1 errors or too many warnings, 2 bad input or internal failure. */
+export async function runLint(options: LintCommandOptions, io: CommandIO): Promise<number> {
+  // Loaded on demand so that `bgtask --help` does not pay for ts-morph.
+  const [{ lint }, { ruleList }, { reporters }, { VERSION }] = await Promise.all([
+    import('../linter/lint.js'),
+    import('../rules/index.js'),
+    import('../reporters/index.js'),
+    import('../version.js'),
+  ]);
+  const ruleOverrides = parseRuleOverrides(
+    options.rule,
+    ruleList.map((rule) => rule.id),
+  );
+  const run = lint({ cwd: io.cwd, paths: options.paths, project: options.project, config: options.config, ruleOverrides });
+
+  // Exit codes come from the unfiltered counts, as ESLint's do, so --quiet cannot hide a warning overflow.
+  const errorCount = run.results.reduce((sum, result) => sum + result.errorCount, 0);
+  const warningCount = run.results.reduce((sum, result) => sum + result.warningCount, 0);
+  const shown = options.quiet ? withoutWarnings(run.results) : run.results;
+  const color = options.outputFile === undefined && shouldUseColor(io, options.color);
+  const text = reporters[options.format](shown, { cwd: io.cwd, rules: ruleList, color, version: VERSION });
+
+  if (options.outputFile !== undefined) {
+    const target = resolve(io.cwd, options.outputFile);
+    try {
+      writeFileSync(target, text.endsWith('\n') || text === '' ? text : `${text}\n`);
+    } catch (error) {
+      throw new UsageError(`Cannot write --output-file ${options.outputFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+    }
+  } else if (text !== '') {
+    io.stdout(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  for (const line of run.inputErrors) io.stderr(`bgtask: ${line}\n`);
+  for (const failure of run.failures) {
+    const reason = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    io.stderr(`bgtask: rule ${failure.ruleId} failed on ${failure.filePath}: ${reason}. The other rules and files were linted; please report this bug.\n`);
+  }
+  if (run.inputErrors.length > 0 || run.failures.length > 0) return 2;
+  if (errorCount > 0) return 1;
+  if (options.maxWarnings >= 0 && warningCount > options.maxWarnings) {
+    io.stderr(`bgtask found too many warnings (maximum: ${options.maxWarnings}).\n`);
+    return 1;
+  }
+  return 0;
+}
+
+function parseMaxWarnings(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new UsageError(`Invalid --max-warnings "${value}": give a whole number (-1 for no limit).`);
+  return Number(value);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function lintCommand(io: CommandIO, setExitCode: (code: number) => void): Command {
+  return new Command('lint')
+    .description('Find background tasks that never run, crash the server or fail silently.')
+    .argument('[paths...]', 'directories (their tsconfig.json, else every .ts file) or files', [])
+    .addOption(new Option('-f, --format <format>', 'output format').choices(formatNames).default('stylish'))
+    .option('-o, --output-file <file>', 'write the report to a file instead of stdout')
+    .option('--rule <id=severity>', 'set a rule to off, warn or error (repeatable)', collect, [])
+    .option('--max-warnings <n>', 'exit 1 when there are more warnings than this', parseMaxWarnings, -1)
+    .option('--quiet', 'report errors only', false)
+    .option('-c, --config <file>', 'use this bgtask.json instead of searching for one')
+    .option('-p, --project <tsconfig>', 'lint the files of this tsconfig.json')
+    .option('--color', 'force colour output')
+    .option('--no-color', 'disable colour output')
+    .action(async (paths: string[], flags: Omit<LintCommandOptions, 'paths'>) => {
+      setExitCode(await runLint({ ...flags, paths }, io));
+    });
+}

@@ -1,0 +1,150 @@
+import type { Project, SourceFile } from 'ts-morph';
+import { ProjectIndex } from '../analysis/project-index.js';
+import { isRuleId, ruleList, rules } from '../rules/index.js';
+import { directiveCovers, findDirectives } from './directives.js';
+import type { LintMessage, LintResult, Problem, Rule, Severity, SeverityName, SuppressedLintMessage } from './types.js';
+
+export type RuleSeverities = ReadonlyMap<string, Severity>;
+
+/** Rule severities: each rule's default, then the config file's, then the command line's. */
+export function resolveSeverities(...layers: Record<string, SeverityName>[]): Map<string, Severity> {
+  const severities = new Map<string, Severity>();
+  for (const rule of ruleList) severities.set(rule.id, rule.defaultSeverity === 'error' ? 2 : 1);
+  for (const layer of layers) {
+    for (const [id, name] of Object.entries(layer)) {
+      if (name === 'off') severities.delete(id);
+      else severities.set(id, name === 'error' ? 2 : 1);
+    }
+  }
+  return severities;
+}
+
+function fillTemplate(template: string, data: Problem["data"]): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => data?.[key] ?? whole);
+}
+
+function toMessage(rule: Rule, problem: Problem, severity: Severity): LintMessage {
+  const sourceFile = problem.node.getSourceFile();
+  const start = sourceFile.getLineAndColumnAtPos(problem.node.getStart());
+  const end = sourceFile.getLineAndColumnAtPos(problem.node.getEnd());
+  const template = rule.messages[problem.messageId] ?? problem.messageId;
+  return {
+    ruleId: rule.id,
+    severity,
+    message: fillTemplate(template, problem.data),
+    messageId: problem.messageId,
+    line: start.line,
+    column: start.column,
+    endLine: end.line,
+    endColumn: end.column,
+  };
+}
+
+function syntaxErrorMessage(project: Project, sourceFile: SourceFile): LintMessage | undefined {
+  const [diagnostic] = project.getProgram().compilerObject.getSyntacticDiagnostics(sourceFile.compilerNode);
+  if (diagnostic === undefined) return undefined;
+  const start = sourceFile.getLineAndColumnAtPos(diagnostic.start ?? 0);
+  const text = typeof diagnostic.messageText === 'string' ? diagnostic.messageText : diagnostic.messageText.messageText;
+  return { ruleId: null, severity: 2, fatal: true, message: `Parsing error: ${text}`, line: start.line, column: start.column };
+}
+
+/** Applies `bgtask-disable-*` comments: moves covered messages aside and reports directives that covered nothing. */
+function applyDirectives(sourceFile: SourceFile, messages: LintMessage[]): { messages: LintMessage[]; suppressed: SuppressedLintMessage[] } {
+  const directives = findDirectives(sourceFile.compilerNode);
+  if (directives.length === 0) return { messages, suppressed: [] };
+  const kept: LintMessage[] = [];
+  const suppressed: SuppressedLintMessage[] = [];
+  const used = new Map<(typeof directives)[number], Set<string>>();
+  for (const message of messages) {
+    const directive = message.ruleId === null ? undefined : directives.find((d) => directiveCovers(d, message.ruleId as string, message.line));
+    if (directive === undefined) {
+      kept.push(message);
+      continue;
+    }
+    used.set(directive, (used.get(directive) ?? new Set()).add(message.ruleId as string));
+    suppressed.push({ ...message, suppressions: [{ kind: 'directive', justification: directive.justification }] });
+  }
+  for (const directive of directives) {
+    const position = { line: directive.line, column: directive.column, endLine: directive.endLine, endColumn: directive.endColumn };
+    const unknown = directive.ruleIds.filter((id) => !isRuleId(id));
+    for (const id of unknown) {
+      kept.push({
+        ruleId: null,
+        severity: 2,
+        message: `Unknown rule '${id}' in bgtask-${directive.kind} directive; run \`bgtask rules\` to list the rule ids.`,
+        ...position,
+      });
+    }
+    const usedIds = used.get(directive);
+    const unusedIds = directive.ruleIds.filter((id) => isRuleId(id) && !usedIds?.has(id));
+    if (directive.ruleIds.length === 0 && usedIds === undefined) {
+      kept.push({ ruleId: null, severity: 1, message: 'Unused bgtask-disable directive (no problems were reported).', ...position });
+    } else if (unusedIds.length > 0) {
+      const list = unusedIds.map((id) => `'${id}'`).join(' or ');
+      kept.push({ ruleId: null, severity: 1, message: `Unused bgtask-disable directive (no problems were reported from ${list}).`, ...position });
+    }
+  }
+  return { messages: kept, suppressed };
+}
+
+export function byPosition(a: LintMessage, b: LintMessage): number {
+  return a.line - b.line || a.column - b.column || (a.ruleId ?? '').localeCompare(b.ruleId ?? '');
+}
+
+export function makeResult(filePath: string, messages: LintMessage[], suppressed: SuppressedLintMessage[] = [], source?: string): LintResult {
+  const errors = messages.filter((m) => m.severity === 2);
+  return {
+    filePath,
+    messages,
+    suppressedMessages: suppressed,
+    errorCount: errors.length,
+    fatalErrorCount: errors.filter((m) => m.fatal === true).length,
+    warningCount: messages.length - errors.length,
+    fixableErrorCount: 0,
+    fixableWarningCount: 0,
+    usedDeprecatedRules: [],
+    ...(messages.length > 0 && source !== undefined ? { source } : {}),
+  };
+}
+
+/** An internal failure of one rule on one file; the run carries on and the CLI exits 2. */
+export interface RuleFailure {
+  ruleId: string;
+  filePath: string;
+  error: unknown;
+}
+
+/** Runs the enabled rules over files already in a ts-morph project. Pure analysis: nothing is printed. */
+export function lintSourceFiles(
+  project: Project,
+  sourceFiles: readonly SourceFile[],
+  severities: RuleSeverities,
+): { results: LintResult[]; failures: RuleFailure[] } {
+  const index = new ProjectIndex(project);
+  const failures: RuleFailure[] = [];
+  const results = sourceFiles.map((sourceFile) => {
+    const messages: LintMessage[] = [];
+    const syntaxError = syntaxErrorMessage(project, sourceFile);
+    if (syntaxError !== undefined) messages.push(syntaxError);
+    const seen = new Set<string>();
+    for (const [ruleId, severity] of severities) {
+      if (!isRuleId(ruleId)) continue;
+      const rule: Rule = rules[ruleId];
+      try {
+        for (const problem of rule.check({ sourceFile, index })) {
+          const message = toMessage(rule, problem, severity);
+          // Two paths to the same finding (e.g. nested callbacks) report it once.
+          const key = `${ruleId}:${message.line}:${message.column}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          messages.push(message);
+        }
+      } catch (error) {
+        failures.push({ ruleId, filePath: sourceFile.getFilePath(), error });
+      }
+    }
+    const { messages: kept, suppressed } = applyDirectives(sourceFile, messages);
+    return makeResult(sourceFile.getFilePath(), kept.sort(byPosition), suppressed.sort(byPosition), sourceFile.getFullText());
+  });
+  return { results, failures };
+}

@@ -1,0 +1,168 @@
+import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import picomatch from 'picomatch';
+import { globSync } from 'tinyglobby';
+import { Project, ts, type SourceFile } from 'ts-morph';
+import { UsageError } from '../errors.js';
+import { displayPath, formatJsonDiagnostic, loadConfig, type BgtaskConfig } from './config.js';
+import { lintSourceFiles, makeResult, resolveSeverities, type RuleFailure } from './engine.js';
+import type { LintResult, SeverityName } from './types.js';
+
+export const LINTED_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts'];
+const SOURCE_GLOB = '**/*.{ts,tsx,mts,cts}';
+const ALWAYS_IGNORED = ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'];
+
+export interface LintOptions {
+  cwd: string;
+  /** Files or directories; empty means the working directory. */
+  paths: string[];
+  /** A tsconfig.json to take the file list and compiler options from (`--project`). */
+  project?: string;
+  /** An explicit bgtask.json (`--config`). */
+  config?: string;
+  /** `--rule id=severity` overrides, already validated. */
+  ruleOverrides?: Record<string, SeverityName>;
+}
+
+export interface LintRun {
+  results: LintResult[];
+  /** One line each: files that could not be linted. The others were; the CLI exits 2. */
+  inputErrors: string[];
+  failures: RuleFailure[];
+  config: BgtaskConfig;
+}
+
+interface TsconfigFiles {
+  options: ts.CompilerOptions;
+  fileNames: string[];
+}
+
+function readTsconfig(path: string): TsconfigFiles {
+  const text = readFileSync(path, 'utf8');
+  const { config, error } = ts.parseConfigFileTextToJson(path, text);
+  if (error !== undefined) throw new UsageError(formatJsonDiagnostic(path, text, error));
+  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, dirname(path), undefined, path);
+  // Other tsconfig problems (an unknown option, no inputs) are tsc's business; bgtask lints what it can.
+  return { options: parsed.options, fileNames: parsed.fileNames.map((name) => resolve(name)) };
+}
+
+function isLintable(path: string): boolean {
+  return LINTED_EXTENSIONS.includes(extname(path)) && !/\.d\.[cm]?ts$/.test(path);
+}
+
+interface Discovery {
+  files: string[];
+  compilerOptions?: ts.CompilerOptions;
+}
+
+function discover(options: LintOptions): Discovery {
+  const targets = (options.paths.length === 0 ? ['.'] : options.paths).map((path) => resolve(options.cwd, path));
+  const files = new Set<string>();
+  let compilerOptions: ts.CompilerOptions | undefined;
+  const fromProject = options.project === undefined ? undefined : resolve(options.cwd, options.project);
+  if (fromProject !== undefined) {
+    if (!existsSync(fromProject)) throw new UsageError(`tsconfig not found: ${displayPath(fromProject, options.cwd)}. Check the --project path.`);
+    const tsconfig = readTsconfig(fromProject);
+    compilerOptions = tsconfig.options;
+    const within = (file: string) => targets.some((target) => file === target || file.startsWith(target + sep));
+    for (const file of tsconfig.fileNames) if (isLintable(file) && within(file)) files.add(file);
+    return { files: [...files].sort(), compilerOptions };
+  }
+  for (const target of targets) {
+    // lstat, not exists: a dangling symlink is a file that cannot be read, reported as such later.
+    if (!lstatSync(target, { throwIfNoEntry: false })) {
+      throw new UsageError(`No such file or directory: ${displayPath(target, options.cwd)}. Pass a directory or .ts files to lint.`);
+    }
+    if (!existsSync(target) || !statSync(target).isDirectory()) {
+      files.add(target);
+      continue;
+    }
+    const tsconfigPath = join(target, 'tsconfig.json');
+    if (existsSync(tsconfigPath)) {
+      const tsconfig = readTsconfig(tsconfigPath);
+      compilerOptions ??= tsconfig.options;
+      for (const file of tsconfig.fileNames) if (isLintable(file)) files.add(file);
+    } else {
+      for (const file of globSync(SOURCE_GLOB, { cwd: target, absolute: true, ignore: ALWAYS_IGNORED, followSymbolicLinks: false })) {
+        files.add(resolve(file));
+      }
+    }
+  }
+  return { files: [...files].sort(), compilerOptions };
+}
+
+/** Keeps the files the config's `include`/`exclude` globs (relative to bgtask.json) allow. */
+function applyConfigGlobs(files: string[], config: BgtaskConfig): string[] {
+  if (config.path === undefined || (config.include === undefined && config.exclude === undefined)) return files;
+  const base = dirname(config.path);
+  const included = config.include === undefined ? () => true : picomatch(config.include, { dot: true });
+  const excluded = config.exclude === undefined ? () => false : picomatch(config.exclude, { dot: true });
+  return files.filter((file) => {
+    const rel = relative(base, file).split(sep).join('/');
+    return included(rel) && !excluded(rel);
+  });
+}
+
+type ReadOutcome = { ok: true; text: string } | { ok: false; reason: 'unreadable' | 'binary'; detail: string };
+
+function readSource(path: string): ReadOutcome {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    return { ok: false, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? String(error) };
+  }
+  if (bytes.includes(0)) return { ok: false, reason: 'binary', detail: 'contains NUL bytes' };
+  try {
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    return { ok: false, reason: 'binary', detail: 'is not valid UTF-8' };
+  }
+}
+
+const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  strict: true,
+  skipLibCheck: true,
+  allowJs: false,
+  jsx: ts.JsxEmit.Preserve,
+};
+
+/** Finds, reads and lints files on disk. Static only: the user's code is parsed, never imported or run. */
+export function lint(options: LintOptions): LintRun {
+  const firstTarget = resolve(options.cwd, options.paths[0] ?? '.');
+  const configStart = existsSync(firstTarget) && !statSync(firstTarget).isDirectory() ? dirname(firstTarget) : firstTarget;
+  const config = loadConfig({ explicitPath: options.config === undefined ? undefined : resolve(options.cwd, options.config), startDirectory: configStart });
+  const severities = resolveSeverities(config.rules, options.ruleOverrides ?? {});
+  const discovery = discover(options);
+  const files = applyConfigGlobs(discovery.files, config);
+
+  const project = new Project({
+    compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, ...discovery.compilerOptions, noEmit: true },
+    skipAddingFilesFromTsConfig: true,
+    skipFileDependencyResolution: true,
+  });
+  const inputErrors: string[] = [];
+  const skipped: LintResult[] = [];
+  const sourceFiles: SourceFile[] = [];
+  for (const file of files) {
+    const outcome = readSource(file);
+    if (outcome.ok) {
+      sourceFiles.push(project.createSourceFile(file, outcome.text, { overwrite: true }));
+      continue;
+    }
+    const shown = displayPath(file, options.cwd);
+    if (outcome.reason === 'unreadable') {
+      inputErrors.push(`Cannot read ${shown} (${outcome.detail}); it was not linted. Check that the file exists and is readable.`);
+      skipped.push(makeResult(file, [{ ruleId: null, severity: 2, fatal: true, message: `Cannot read file (${outcome.detail}).`, line: 1, column: 1 }]));
+    } else {
+      inputErrors.push(`Skipped ${shown}: it ${outcome.detail}, so it is not TypeScript source. Remove it or exclude it in bgtask.json.`);
+      skipped.push(makeResult(file, [{ ruleId: null, severity: 1, message: `File skipped: it ${outcome.detail}.`, line: 1, column: 1 }]));
+    }
+  }
+  const { results, failures } = lintSourceFiles(project, sourceFiles, severities);
+  const all = [...results, ...skipped].sort((a, b) => a.filePath.localeCompare(b.filePath));
+  return { results: all, inputErrors, failures, config };
+}

@@ -1,0 +1,407 @@
+import { Node } from 'ts-morph';
+import type { CallExpression, NewExpression, SourceFile } from 'ts-morph';
+import {
+  callReceivingFunction,
+  calleeName,
+  callsIn,
+  enclosingFunction,
+  expressionLabel,
+  isImmediatelyInvoked,
+  isInside,
+  outermostWrapper,
+  referencesInFile,
+  resolveCallee,
+  unwrapExpression,
+  type FunctionLike,
+} from '../analysis/functions.js';
+import type { ProjectIndex } from '../analysis/project-index.js';
+import { judgePromiseChain, TIMER_FUNCTIONS } from '../analysis/promises.js';
+import { collectionInstallation, COLLECTION_PROPERTY, collectionOrigin, isNewOf, isRuntimeFile, isTypeReferenceTo, TASK_CLASS, TASKS_CLASS } from '../analysis/runtime.js';
+import { defineRule } from './rule.js';
+
+const INSTEAD =
+  'Add the work to the request\'s collection instead: `req.backgroundTasks.addTask(fn, ...args)` (`request.backgroundTasks` on Fastify, `c.var.backgroundTasks` on Hono, `after(() => fn(...args))` in a Next.js route handler).';
+
+const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
+/** Callees that keep a callback for later: it does not run while the handler does. */
+const DEFERRING_CALLS = new Set([...TIMER_FUNCTIONS, ...LISTENER_METHODS, 'after', 'waitUntil', 'addTask', 'addHook', 'schedule']);
+/** Callees that call a callback and drop what it returns, so a returned promise floats. */
+const DROPPING_CALLS = new Set([...TIMER_FUNCTIONS, ...LISTENER_METHODS, 'forEach']);
+const RESPONSE_EVENTS = new Set(['finish', 'close']);
+const COMBINATORS = new Set(['all', 'allSettled', 'race', 'any']);
+/** How many calls deep a function still counts as running inside the handler that calls it. */
+const MAX_CALL_DEPTH = 8;
+
+function receivingCallName(fn: FunctionLike): string | undefined {
+  const call = callReceivingFunction(fn);
+  if (call === undefined) return undefined;
+  if (Node.isNewExpression(call)) return `new ${unwrapExpression(call.getExpression()).getText()}`;
+  return calleeName(call);
+}
+
+/** A nested function that runs while its enclosing function runs: an IIFE, a `.map` callback, a `new Promise` executor. */
+function runsInline(fn: FunctionLike): boolean {
+  if (isImmediatelyInvoked(fn)) return true;
+  const name = receivingCallName(fn);
+  if (name === undefined) return false;
+  if (name.startsWith('new ')) return name === 'new Promise';
+  return !DEFERRING_CALLS.has(name);
+}
+
+/** `x.on("finish", cb)`, `after(cb)`, `waitUntil(…cb…)`, `addHook("onResponse", cb)`: callbacks that run once the response is out. */
+function runsAfterResponse(fn: FunctionLike): boolean {
+  const call = callReceivingFunction(fn);
+  if (call === undefined || Node.isNewExpression(call)) return false;
+  const name = calleeName(call);
+  const [first] = call.getArguments();
+  const event = first !== undefined && Node.isStringLiteral(first) ? first.getLiteralValue() : undefined;
+  if (name === 'after' || name === 'waitUntil') return true;
+  if (name !== undefined && LISTENER_METHODS.has(name)) return event !== undefined && RESPONSE_EVENTS.has(event);
+  return name === 'addHook' && event === 'onResponse';
+}
+
+/** `emitter.on("failed", fn)`: an event listener that the route-method heuristic mistakes for a Hono `app.on(method, path, fn)`. */
+function isEventListener(fn: FunctionLike): boolean {
+  const call = callReceivingFunction(fn);
+  return call !== undefined && Node.isCallExpression(call) && calleeName(call) === 'on' && call.getArguments().length === 2;
+}
+
+interface Analysis {
+  handlers: Set<FunctionLike>;
+  /** Handlers and the project functions they call while the request is being handled. */
+  duringRequest: Set<FunctionLike>;
+}
+
+const analyses = new WeakMap<ProjectIndex, Analysis>();
+
+function analyse(index: ProjectIndex): Analysis {
+  const cached = analyses.get(index);
+  if (cached !== undefined) return cached;
+  const handlers = new Set<FunctionLike>();
+  for (const file of index.project.getSourceFiles()) {
+    if (file.isDeclarationFile() || file.isInNodeModules()) continue;
+    for (const handler of index.handlersIn(file)) if (!isEventListener(handler.fn)) handlers.add(handler.fn);
+  }
+  const duringRequest = new Set<FunctionLike>(handlers);
+  let frontier = [...handlers];
+  for (let depth = 0; depth < MAX_CALL_DEPTH && frontier.length > 0; depth++) {
+    const next: FunctionLike[] = [];
+    for (const fn of frontier) {
+      const body = fn.getBody();
+      if (body === undefined) continue;
+      for (const call of callsIn(body, { enterNestedFunctions: true })) {
+        // Calls inside deferred callbacks (timers, listeners, tasks) run after the handler, not during it.
+        const owner = enclosingFunction(call);
+        if (owner !== undefined && owner !== fn && !inlineChainReaches(owner, fn)) continue;
+        const callee = resolveCallee(call);
+        if (callee === undefined || duringRequest.has(callee)) continue;
+        const file = callee.getSourceFile();
+        if (file.isDeclarationFile() || file.isInNodeModules() || isRuntimeFile(file)) continue;
+        duringRequest.add(callee);
+        next.push(callee);
+      }
+    }
+    frontier = next;
+  }
+  const analysis = { handlers, duringRequest };
+  analyses.set(index, analysis);
+  return analysis;
+}
+
+/** Whether `inner`, nested in `outer`, runs while `outer` does (through inline callbacks only). */
+function inlineChainReaches(inner: FunctionLike, outer: FunctionLike): boolean {
+  let current: FunctionLike | undefined = inner;
+  while (current !== undefined && current !== outer) {
+    if (!runsInline(current)) return false;
+    current = enclosingFunction(current);
+  }
+  return current === outer;
+}
+
+/** Whether code at `node` runs while a request is being handled, before the handler has finished. */
+function runsDuringRequest(node: Node, analysis: Analysis): boolean {
+  let fn = enclosingFunction(node);
+  while (fn !== undefined) {
+    if (analysis.duringRequest.has(fn)) return true;
+    if (!runsInline(fn)) return false;
+    fn = enclosingFunction(fn);
+  }
+  return false;
+}
+
+/** `x` in `x.run()`. */
+function runReceiver(call: CallExpression): Node | undefined {
+  const callee = unwrapExpression(call.getExpression());
+  return Node.isPropertyAccessExpression(callee) && callee.getName() === 'run' && call.getArguments().length === 0 ? callee.getExpression() : undefined;
+}
+
+/** The `.run()` call on an expression, when the expression is its receiver. */
+function runCallOn(expression: Node): CallExpression | undefined {
+  const access = outermostWrapper(expression).getParent();
+  if (!Node.isPropertyAccessExpression(access) || access.getName() !== 'run' || unwrapExpression(access.getExpression()) !== expression) return undefined;
+  const call = access.getParent();
+  return Node.isCallExpression(call) && call.getExpression() === access ? call : undefined;
+}
+
+type RunUse =
+  /** Awaited or returned where it is called: the caller waits for the task. */
+  | 'waited'
+  /** Nobody waits and nobody handles a rejection. */
+  | 'detached'
+  /** Nobody waits, but a `.catch` handles a rejection. */
+  | 'startedHandled'
+  | 'other';
+
+/** `run().then(a).catch(b)` → the outermost call of the chain. */
+function chainTop(call: CallExpression): CallExpression {
+  let top = call;
+  for (;;) {
+    const access = outermostWrapper(top).getParent();
+    if (!Node.isPropertyAccessExpression(access) || !['then', 'catch', 'finally'].includes(access.getName())) return top;
+    const next = access.getParent();
+    if (!Node.isCallExpression(next) || next.getExpression() !== access) return top;
+    top = next;
+  }
+}
+
+function classifyRun(run: CallExpression): RunUse {
+  const top = chainTop(run);
+  let current = outermostWrapper(top);
+  let parent = current.getParent();
+  // `await Promise.all([a.run(), b.run()])` waits for each.
+  if (Node.isArrayLiteralExpression(parent)) {
+    const combinator = parent.getParent();
+    if (Node.isCallExpression(combinator) && combinator.getArguments()[0] === parent) {
+      const callee = unwrapExpression(combinator.getExpression());
+      if (Node.isPropertyAccessExpression(callee) && callee.getExpression().getText() === 'Promise' && COMBINATORS.has(callee.getName())) {
+        current = outermostWrapper(combinator);
+        parent = current.getParent();
+      }
+    }
+  }
+  const handled = top !== run && judgePromiseChain(top).kind !== 'unhandled';
+  if (Node.isAwaitExpression(parent)) return 'waited';
+  if (Node.isReturnStatement(parent) || (Node.isArrowFunction(parent) && parent.getBody() === current)) {
+    const fn = Node.isArrowFunction(parent) ? parent : enclosingFunction(parent);
+    const name = fn === undefined ? undefined : receivingCallName(fn);
+    if (name !== undefined && DROPPING_CALLS.has(name)) return handled ? 'other' : 'detached';
+    return 'waited';
+  }
+  if (Node.isVoidExpression(parent) || Node.isExpressionStatement(parent)) return handled ? 'startedHandled' : 'detached';
+  return 'other';
+}
+
+function isTestFile(sourceFile: SourceFile): boolean {
+  return /(?:[._](?:test|spec)\.[cm]?[jt]sx?$)|[\\/]__tests__[\\/]/.test(sourceFile.getFilePath());
+}
+
+/** A middleware that installs a collection and passes the request on (`next()`): a hand-written adapter. */
+function passesRequestOn(fn: FunctionLike | undefined): boolean {
+  if (fn === undefined) return false;
+  const continuations = fn
+    .getParameters()
+    .slice(1)
+    .map((param) => param.getName());
+  if (continuations.length === 0) return false;
+  return callsIn(fn, { enterNestedFunctions: false }).some((call) => {
+    const callee = unwrapExpression(call.getExpression());
+    return Node.isIdentifier(callee) && continuations.includes(callee.getText()) && call.getArguments().length === 0;
+  });
+}
+
+/** Whether a `.run()` happens inside a callback that fires once the response is out. */
+function runIsAfterResponse(run: CallExpression): boolean {
+  for (let fn = enclosingFunction(run); fn !== undefined; fn = enclosingFunction(fn)) {
+    if (runsAfterResponse(fn)) return true;
+  }
+  return false;
+}
+
+/** A variable's declaration name, for `const t = new X()` and `t = new X()`, with whether it leaves the file. */
+function boundVariable(expression: NewExpression): { nameNode: Node; exported: boolean } | undefined {
+  const outer = outermostWrapper(expression);
+  const parent = outer.getParent();
+  let declaration: Node | undefined;
+  if (Node.isVariableDeclaration(parent) && parent.getInitializer() === outer) declaration = parent;
+  else if (Node.isBinaryExpression(parent) && parent.getOperatorToken().getText() === '=' && parent.getRight() === outer) {
+    const left = unwrapExpression(parent.getLeft());
+    if (Node.isIdentifier(left)) declaration = left.getSymbol()?.getDeclarations()[0];
+  }
+  if (!Node.isVariableDeclaration(declaration)) return undefined;
+  const nameNode = declaration.getNameNode();
+  if (!Node.isIdentifier(nameNode)) return undefined;
+  const statement = declaration.getVariableStatement();
+  return { nameNode, exported: statement?.isExported() === true };
+}
+
+/** References that read the variable: not its declaration, not `x = …` writes to it. */
+function readsOf(nameNode: Node): Node[] {
+  return referencesInFile(nameNode).filter((ref) => {
+    const parent = outermostWrapper(ref).getParent();
+    return !(Node.isBinaryExpression(parent) && parent.getOperatorToken().getText() === '=' && unwrapExpression(parent.getLeft()) === ref);
+  });
+}
+
+export default defineRule({
+  id: 'singular-background-task',
+  description:
+    'Disallow the singular `BackgroundTask`, or a hand-made `BackgroundTasks`, where the request\'s collection is meant: it never runs, runs before the response, or runs with nobody watching.',
+  defaultSeverity: 'error',
+  messages: {
+    neverRun: '`new BackgroundTask({{fn}}, …)` is created but never run or added to a collection, so `{{fn}}` never runs. ' + INSTEAD,
+    awaitedRun:
+      '`{{call}}` runs the task while the request is being handled, so the client waits for the slow work before it gets its response. ' + INSTEAD,
+    detachedRun:
+      '`{{call}}` starts the task with nothing awaiting it: a failure is an unhandled rejection, which crashes Node under its default mode, and in a request it runs alongside the response instead of after it. ' +
+      INSTEAD,
+    startedInHandler:
+      '`{{call}}` starts the task now, while the request is being handled: it competes with the response, and a serverless platform may freeze it once the response is sent. ' +
+      INSTEAD,
+    assignedOverCollection:
+      '`{{target}}` replaces the request\'s collection with {{replacement}}: the adapter still seals and runs the collection it made, so {{consequence}}. Keep the adapter\'s collection and add to it: `req.backgroundTasks.addTask(fn, ...args)`.',
+    handMadeCollection:
+      '`new BackgroundTasks()` in a request handler makes a collection that no adapter seals or runs after the response, so its tasks never run (or run before the response if you call `run()`). ' +
+      INSTEAD,
+    collectionRunEarly:
+      '`{{call}}` runs the request\'s collection while the request is being handled: its tasks run before the response, and the collection is sealed, so later `addTask` calls throw. Let the adapter run it after the response: only add to it, with `req.backgroundTasks.addTask(fn, ...args)`.',
+    typedAsSingular:
+      '`{{name}}` is typed `BackgroundTask`, one deferred call with no `addTask`, where a collection of tasks is meant. Type it `BackgroundTasks` and pass the request\'s collection, then add with `req.backgroundTasks.addTask(fn, ...args)`.',
+  },
+  *check({ sourceFile, index }) {
+    if (isRuntimeFile(sourceFile)) return;
+    const analysis = analyse(index);
+    const inHandler = (node: Node): boolean => runsDuringRequest(node, analysis) || [...analysis.handlers].some((fn) => isInside(node, fn));
+
+    const runProblem = (run: CallExpression) => {
+      const use = classifyRun(run);
+      const call = expressionLabel(run);
+      if (use === 'detached') return { node: run, messageId: 'detachedRun' as const, data: { call } };
+      if (use === 'waited' && runsDuringRequest(run, analysis)) return { node: run, messageId: 'awaitedRun' as const, data: { call } };
+      if (use === 'startedHandled' && runsDuringRequest(run, analysis)) return { node: run, messageId: 'startedInHandler' as const, data: { call } };
+      return undefined;
+    };
+    const installedProblem = (installation: Node, className: string) => ({
+      node: installation,
+      messageId: 'assignedOverCollection' as const,
+      data: {
+        target: expressionLabel(installation),
+        replacement: className === TASK_CLASS ? 'a single `BackgroundTask`' : 'a `BackgroundTasks` of your own',
+        consequence:
+          className === TASK_CLASS
+            ? 'this task never runs, and code that calls `addTask` on the request\'s collection throws (a `BackgroundTask` has no `addTask`)'
+            : 'tasks added to it never run',
+      },
+    });
+
+    const nodes: Node[] = [];
+    sourceFile.forEachDescendant((node) => {
+      nodes.push(node);
+    });
+    for (const node of nodes) {
+      if (isNewOf(node, TASK_CLASS)) {
+        yield* checkSingular(node);
+      } else if (isNewOf(node, TASKS_CLASS)) {
+        yield* checkHandMade(node);
+      } else if (Node.isCallExpression(node)) {
+        const receiver = runReceiver(node);
+        // A run handed to `waitUntil(…)` or stored is someone else's to schedule; only started or awaited runs count.
+        if (receiver !== undefined && collectionOrigin(receiver) === 'request' && classifyRun(node) !== 'other' && runsDuringRequest(node, analysis)) {
+          yield { node, messageId: 'collectionRunEarly' as const, data: { call: expressionLabel(node) } };
+        }
+      } else if (Node.isParameterDeclaration(node) || Node.isPropertySignature(node) || Node.isPropertyDeclaration(node) || Node.isVariableDeclaration(node)) {
+        if (!isTypeReferenceTo(node.getTypeNode(), TASK_CLASS)) continue;
+        const nameNode = node.getNameNode();
+        if (!Node.isIdentifier(nameNode)) continue;
+        const name = nameNode.getText();
+        if ((name === COLLECTION_PROPERTY && !Node.isVariableDeclaration(node)) || addsTasksTo(nameNode, node)) {
+          yield { node, messageId: 'typedAsSingular' as const, data: { name } };
+        }
+      }
+    }
+
+    function* checkSingular(expression: NewExpression) {
+      const fn = expressionLabel(expression.getArguments()[0] ?? expression);
+      const installation = collectionInstallation(expression);
+      if (installation !== undefined) {
+        yield installedProblem(installation, TASK_CLASS);
+        return;
+      }
+      const outer = outermostWrapper(expression);
+      if (Node.isExpressionStatement(outer.getParent())) {
+        if (!isTestFile(sourceFile)) yield { node: expression, messageId: 'neverRun' as const, data: { fn } };
+        return;
+      }
+      const directRun = runCallOn(expression);
+      if (directRun !== undefined) {
+        const problem = runProblem(directRun);
+        if (problem !== undefined) yield problem;
+        return;
+      }
+      const variable = boundVariable(expression);
+      if (variable === undefined) return;
+      let used = variable.exported;
+      for (const ref of readsOf(variable.nameNode)) {
+        const run = runCallOn(ref);
+        if (run !== undefined) {
+          used = true;
+          const problem = runProblem(run);
+          if (problem !== undefined) yield problem;
+          continue;
+        }
+        const refInstallation = collectionInstallation(ref);
+        if (refInstallation !== undefined) {
+          used = true;
+          yield installedProblem(refInstallation, TASK_CLASS);
+          continue;
+        }
+        const parent = outermostWrapper(ref).getParent();
+        // Reading `task.name` runs nothing; passing, returning or storing the task may.
+        if (!(Node.isPropertyAccessExpression(parent) && parent.getName() === 'name')) used = true;
+      }
+      if (!used && !isTestFile(sourceFile)) yield { node: expression, messageId: 'neverRun' as const, data: { fn } };
+    }
+
+    function* checkHandMade(expression: NewExpression) {
+      if (!inHandler(expression)) return;
+      const installations: Node[] = [];
+      const runs: CallExpression[] = [];
+      const direct = collectionInstallation(expression);
+      if (direct !== undefined) installations.push(direct);
+      const directRun = runCallOn(expression);
+      if (directRun !== undefined) runs.push(directRun);
+      const variable = boundVariable(expression);
+      for (const ref of variable === undefined ? [] : readsOf(variable.nameNode)) {
+        const installation = collectionInstallation(ref);
+        if (installation !== undefined) installations.push(installation);
+        const run = runCallOn(ref);
+        if (run !== undefined) runs.push(run);
+      }
+      // A hand-written adapter: a middleware that installs the collection and calls `next()`, or
+      // code that runs the collection once the response is out.
+      if (runs.length > 0 && runs.every(runIsAfterResponse)) return;
+      if (installations.length > 0) {
+        if (passesRequestOn(enclosingFunction(expression))) return;
+        for (const installation of installations) yield installedProblem(installation, TASKS_CLASS);
+        return;
+      }
+      yield { node: expression, messageId: 'handMadeCollection' as const };
+    }
+  },
+});
+
+/** Whether `x.addTask(…)` is called on the declared name (`param.addTask`, `obj.prop.addTask`) in its file. */
+function addsTasksTo(nameNode: Node, declaration: Node): boolean {
+  const isAddTaskReceiver = (node: Node): boolean => {
+    const parent = outermostWrapper(node).getParent();
+    return Node.isPropertyAccessExpression(parent) && parent.getName() === 'addTask';
+  };
+  if (Node.isParameterDeclaration(declaration) || Node.isVariableDeclaration(declaration)) {
+    return referencesInFile(nameNode).some(isAddTaskReceiver);
+  }
+  const symbol = nameNode.getSymbol();
+  if (symbol === undefined) return false;
+  return nameNode
+    .getSourceFile()
+    .getDescendants()
+    .some((node) => Node.isPropertyAccessExpression(node) && node.getNameNode().getSymbol() === symbol && isAddTaskReceiver(node));
+}

@@ -1,0 +1,257 @@
+import { Node, SyntaxKind } from 'ts-morph';
+import type { CallExpression, SourceFile } from 'ts-morph';
+import {
+  callsIn,
+  chainRoot,
+  enclosingFunction,
+  functionName,
+  isFunctionLike,
+  resolveCallee,
+  resolveFunction,
+  unwrapExpression,
+  type FunctionLike,
+} from '../analysis/functions.js';
+import type { Handler } from '../analysis/handlers.js';
+import { isCollectionAddTask, type ProjectIndex } from '../analysis/project-index.js';
+import { timerCallback } from '../analysis/promises.js';
+import { callsAfterResponseIn, directResponse, isAwaitedOrReturned, isContinuationCall, responseEndingMatcher } from '../analysis/response-flow.js';
+import type { Problem } from '../linter/types.js';
+import { defineRule } from './rule.js';
+
+const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
+const RESPONSE_DONE_EVENTS = new Set(['finish', 'close']);
+
+type MessageId = 'afterResponse' | 'insideTask' | 'outlivesHandler';
+
+interface OutlivingCallback {
+  /** The call that hands the callback over: `setTimeout(…)`, `res.on(…)`, `p.then(…)`, `(async () => …)()`. */
+  registration: CallExpression;
+  callback: Node;
+  /** For messages: `setTimeout()`, `the response's "finish" event`. */
+  via: string;
+  /** Response events fire only after the response; a timer or continuation may be the one that responds. */
+  mayRespond: boolean;
+  /** Only task sites from here on run late (an async function runs synchronously up to its first `await`). */
+  from?: number;
+}
+
+interface Site {
+  node: Node;
+  label: string;
+  via: string[];
+}
+
+/** The end of the first `await` in a function's own body, or undefined when it never awaits. */
+function firstAwaitEnd(fn: FunctionLike): number | undefined {
+  let end: number | undefined;
+  fn.getBody()?.forEachDescendant((node, traversal) => {
+    if (isFunctionLike(node)) return traversal.skip();
+    if (Node.isAwaitExpression(node) || (Node.isForOfStatement(node) && node.isAwaited())) {
+      end = node.getEnd();
+      return traversal.stop();
+    }
+    return undefined;
+  });
+  return end;
+}
+
+/** Callbacks that run after the handler has returned: response events, timers, un-awaited continuations and async IIFEs. */
+function outlivingCallbacks(handler: Handler): OutlivingCallback[] {
+  const body = handler.fn.getBody();
+  if (body === undefined) return [];
+  const found: OutlivingCallback[] = [];
+  const lifecycleNames = new Set([handler.requestName, handler.responseName].filter((name) => name !== undefined));
+  body.forEachDescendant((node) => {
+    if (!Node.isCallExpression(node)) return;
+    const callee = unwrapExpression(node.getExpression());
+    const timer = timerCallback(node);
+    if (timer !== undefined) {
+      found.push({ registration: node, callback: timer, via: `${callee.getText()}()`, mayRespond: true });
+      return;
+    }
+    if (isFunctionLike(callee)) {
+      const from = callee.isAsync() && !isAwaitedOrReturned(node, handler.fn) ? firstAwaitEnd(callee) : undefined;
+      if (from !== undefined) found.push({ registration: node, callback: callee, via: 'an async function the handler does not await', mayRespond: true, from });
+      return;
+    }
+    if (!Node.isPropertyAccessExpression(callee)) return;
+    const method = callee.getName();
+    if (LISTENER_METHODS.has(method)) {
+      const root = chainRoot(callee.getExpression());
+      const [event, listener] = node.getArguments();
+      if (Node.isIdentifier(root) && lifecycleNames.has(root.getText()) && listener !== undefined) {
+        const eventName = event !== undefined && Node.isStringLiteral(event) ? event.getLiteralValue() : undefined;
+        const owner = root.getText() === handler.responseName ? 'response' : 'request';
+        // 'finish' and 'close' come after the response; a request's 'end' (body read) may come before it.
+        const afterResponse = eventName === undefined || RESPONSE_DONE_EVENTS.has(eventName);
+        found.push({ registration: node, callback: listener, via: `the ${owner}'s "${eventName ?? 'an event'}" event`, mayRespond: !afterResponse });
+      }
+      return;
+    }
+    if (isContinuationCall(node) && !isAwaitedOrReturned(node, handler.fn)) {
+      for (const arg of node.getArguments()) {
+        found.push({ registration: node, callback: arg, via: `a \`.${method}()\` the handler does not await`, mayRespond: true });
+      }
+    }
+  });
+  return found;
+}
+
+/**
+ * Express (and Fastify with `return reply`) respond when `res.json()` runs, wherever it runs: a
+ * continuation or timer that adds its task and then responds itself is where the response
+ * happens, unless the handler has already responded by then (a response after registering it).
+ */
+function respondsItself(entry: OutlivingCallback, isResponseEnding: (call: CallExpression) => boolean): boolean {
+  const callback = unwrapExpression(entry.callback);
+  if (!entry.mayRespond || !isFunctionLike(callback) || directResponse(callback, isResponseEnding) === undefined) return false;
+  const owner = enclosingFunction(entry.registration);
+  const ownerBody = owner?.getBody();
+  if (ownerBody === undefined) return true;
+  const registrationEnd = entry.registration.getEnd();
+  return !callsIn(ownerBody, { enterNestedFunctions: false }).some((call) => call.getStart() > registrationEnd && isResponseEnding(call));
+}
+
+/** `app.addHook('onResponse', fn)`: Fastify runs it once the response has been sent. */
+function onResponseHooks(sourceFile: SourceFile): Node[] {
+  const hooks: Node[] = [];
+  for (const call of sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    const callee = unwrapExpression(call.getExpression());
+    const [name, hook] = call.getArguments();
+    if (Node.isPropertyAccessExpression(callee) && callee.getName() === 'addHook' && name !== undefined && hook !== undefined) {
+      if (Node.isStringLiteral(name) && name.getLiteralValue() === 'onResponse') hooks.push(hook);
+    }
+  }
+  return hooks;
+}
+
+function viaText(via: string[]): string {
+  return via.length === 0 ? '' : ` (through ${via.join(' → ')})`;
+}
+
+/** Where a callback adds tasks: at the calls inside it when inline, at the callback itself when named. */
+function sitesInCallback(index: ProjectIndex, callback: Node, from = 0): Site[] {
+  const inline = unwrapExpression(callback);
+  if (isFunctionLike(inline)) {
+    return index
+      .addTaskSitesIn(inline)
+      .filter((site) => site.call.getStart() >= from)
+      .map((site) => ({ node: site.call, label: shortCall(site.call), via: site.via }));
+  }
+  const fn = resolveFunction(callback);
+  const path = fn === undefined ? null : index.addTaskPath(fn, 0);
+  return path === null ? [] : [{ node: callback, label: callback.getText(), via: path }];
+}
+
+/** Inline functions within a handler (at any depth) that end its response themselves, e.g. a `readFile` callback. */
+function respondingCallbacks(handler: Handler, isResponseEnding: (call: CallExpression) => boolean): FunctionLike[] {
+  const found: FunctionLike[] = [];
+  handler.fn.getBody()?.forEachDescendant((node) => {
+    if (isFunctionLike(node) && directResponse(node, isResponseEnding) !== undefined) found.push(node);
+  });
+  return found;
+}
+
+/** Task sites reached by a call made after the response: the `addTask` itself, a helper, or inline callbacks (`items.forEach(…)`). */
+function lateSites(index: ProjectIndex, call: CallExpression, flowRoot: FunctionLike, deferred: ReadonlySet<CallExpression>): Site[] {
+  if (isCollectionAddTask(call)) return [{ node: call, label: shortCall(call), via: [] }];
+  const callee = resolveCallee(call);
+  if (callee !== undefined && callee !== flowRoot && !isFunctionLike(unwrapExpression(call.getExpression()))) {
+    const path = index.addTaskPath(callee, 0);
+    if (path !== null) return [{ node: call, label: shortCall(call), via: path }];
+  }
+  // Deferred callbacks (timers, listeners, un-awaited continuations) are judged as outliving the handler.
+  if (deferred.has(call)) return [];
+  const sites: Site[] = [];
+  const inline = isFunctionLike(unwrapExpression(call.getExpression())) ? [call.getExpression()] : call.getArguments();
+  for (const arg of inline) {
+    const fn = unwrapExpression(arg);
+    if (!isFunctionLike(fn)) continue;
+    for (const site of index.addTaskSitesIn(fn)) sites.push({ node: site.call, label: shortCall(site.call), via: site.via });
+  }
+  return sites;
+}
+
+function* handlerProblems(index: ProjectIndex, handler: Handler): Generator<Problem<MessageId>> {
+  const isResponseEnding = responseEndingMatcher(handler);
+  const outliving = outlivingCallbacks(handler);
+  const deferred = new Set(outliving.map((entry) => entry.registration));
+  if (handler.responseName !== undefined) {
+    for (const root of [handler.fn, ...respondingCallbacks(handler, isResponseEnding)]) {
+      const sitesByCall = new Map<CallExpression, Site[]>();
+      const isLate = (call: CallExpression): boolean => {
+        const sites = lateSites(index, call, root, deferred);
+        sitesByCall.set(call, sites);
+        return sites.length > 0;
+      };
+      for (const { call, response } of callsAfterResponseIn(root, isResponseEnding, isLate)) {
+        for (const site of sitesByCall.get(call) ?? []) {
+          yield {
+            node: site.node,
+            messageId: 'afterResponse',
+            data: { call: site.label, response: shortCall(response), via: viaText(site.via) },
+          };
+        }
+      }
+    }
+  }
+  for (const entry of outliving) {
+    if (respondsItself(entry, isResponseEnding)) continue;
+    for (const site of sitesInCallback(index, entry.callback, entry.from)) {
+      yield { node: site.node, messageId: 'outlivesHandler', data: { call: site.label, callback: entry.via, via: viaText(site.via) } };
+    }
+  }
+}
+
+export default defineRule({
+  id: 'task-after-response',
+  description: 'Disallow adding a task where no live response will carry it: after responding, from inside a task, or in callbacks that outlive the handler.',
+  defaultSeverity: 'error',
+  messages: {
+    afterResponse:
+      '`{{call}}` adds a task after `{{response}}` sent the response{{via}}; the collection is sealed by then, so this throws `TaskAfterResponseError` and the task never runs. Add the task before responding.',
+    insideTask:
+      '`{{call}}` adds a task to the request\'s collection from inside the task `{{task}}`{{via}}; that task runs after the response, when the collection is sealed, so this throws and the work never runs. Call the work directly inside `{{task}}`, or enqueue a durable job.',
+    outlivesHandler:
+      '`{{call}}` adds a task from a callback of {{callback}}{{via}}, which runs after the handler has responded; the collection is sealed by then and the task never runs. Add the task in the handler before responding.',
+  },
+  *check({ sourceFile, index }) {
+    // One finding per site: a task inside a deferred callback after a response is one bug, not three.
+    const reported = new Set<Node>();
+    const fresh = (problem: Problem<MessageId>): boolean => {
+      if (reported.has(problem.node)) return false;
+      reported.add(problem.node);
+      return true;
+    };
+    for (const task of index.taskFunctions()) {
+      if (task.fn.getSourceFile() !== sourceFile) continue;
+      for (const site of index.addTaskSitesIn(task.fn)) {
+        const problem: Problem<MessageId> = {
+          node: site.call,
+          messageId: 'insideTask',
+          data: { call: shortCall(site.call), task: functionName(task.fn), via: viaText(site.via) },
+        };
+        if (fresh(problem)) yield problem;
+      }
+    }
+    for (const handler of index.handlersIn(sourceFile)) {
+      for (const problem of handlerProblems(index, handler)) if (fresh(problem)) yield problem;
+    }
+    for (const hook of onResponseHooks(sourceFile)) {
+      for (const site of sitesInCallback(index, hook)) {
+        const problem: Problem<MessageId> = {
+          node: site.node,
+          messageId: 'outlivesHandler',
+          data: { call: site.label, callback: "Fastify's `onResponse` hook", via: viaText(site.via) },
+        };
+        if (fresh(problem)) yield problem;
+      }
+    }
+  },
+});
+
+/** `req.backgroundTasks.addTask(…)`: the callee and an ellipsis, enough to find it on the line. */
+function shortCall(call: CallExpression): string {
+  const callee = call.getExpression().getText().replace(/\s+/g, '');
+  return `${callee.length > 50 ? `…${callee.slice(-48)}` : callee}(…)`;
+}

@@ -1,0 +1,36 @@
+import type { CommandIO } from '../io.js';
+import { formatPlan, type ChangeSet } from './changes.js';
+
+export interface ApplyOptions {
+  dryRun: boolean;
+  force: boolean;
+}
+
+/**
+ * Shows and commits a change set the way every scaffolding command does: a dry run prints the plan
+ * and writes nothing; conflicts print and write nothing (exit 1) unless --force; otherwise all of it
+ * is written. Returns the exit code.
+ */
+export function applyChanges(changes: ChangeSet, options: ApplyOptions, io: CommandIO): number {
+  const plan = changes.plan({ force: options.force });
+  const conflicts = plan.filter((change) => change.action === 'conflict');
+  if (options.dryRun) {
+    io.stdout(`${formatPlan(plan)}\n\nNOTE: The "--dry-run" option means no changes were made.\n`);
+    return conflicts.length > 0 ? 1 : 0;
+  }
+  if (conflicts.length > 0) {
+    io.stderr(
+      `bgtask: ${conflicts.length} file(s) already exist with different content; nothing was written:\n` +
+        conflicts.map((change) => `  ${change.path}\n`).join('') +
+        'Re-run with --force to overwrite them, or move them aside.\n',
+    );
+    return 1;
+  }
+  io.stdout(`${formatPlan(changes.commit({ force: options.force }))}\n`);
+  return 0;
+}
+
+/** Prompts only where a person can answer: a terminal, not CI, and not --yes (Angular's rule). */
+export function canPrompt(io: CommandIO, yes: boolean): boolean {
+  return !yes && io.stdinIsTTY && io.stdoutIsTTY && (io.env.CI === undefined || io.env.CI === '' || io.env.CI === 'false');
+}

@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CommandIO } from '../io.js';
+import { installCommand, type PackageJson, type PackageManager } from './project.js';
+
+/** A package the generated code needs, with the range bgtask was tested against. */
+export interface Dependency {
+  name: string;
+  range: string;
+  dev: boolean;
+}
+
+const OWN_PACKAGE_JSON = new URL('../../package.json', import.meta.url);
+
+/**
+ * The caret range of a package bgtask itself develops and tests against (its own package.json), so
+ * generated code meets the major version its templates were type-checked with.
+ */
+export function testedRange(name: string): string {
+  const own = JSON.parse(readFileSync(OWN_PACKAGE_JSON, 'utf8')) as PackageJson & { version: string };
+  if (name === 'bgtask') return `^${own.version}`;
+  const declared = own.devDependencies?.[name] ?? own.dependencies?.[name];
+  if (declared === undefined) throw new Error(`bgtask bug: no tested version of ${name}`);
+  const version = /\d+\.\d+\.\d+/.exec(declared)?.[0];
+  return version === undefined ? declared : `^${version}`;
+}
+
+/**
+ * The dependencies an install must fetch: those this run declares for the first time, and those
+ * declared but absent from node_modules.
+ */
+export function missingDependencies(root: string, before: PackageJson, wanted: readonly Dependency[]): Dependency[] {
+  const declared = { ...before.dependencies, ...before.devDependencies };
+  return wanted.filter((dependency) => declared[dependency.name] === undefined || !existsSync(join(root, 'node_modules', dependency.name, 'package.json')));
+}
+
+/** One command for the runtime dependencies, one for the dev ones. */
+export function installCommands(manager: PackageManager, dependencies: readonly Dependency[]): string[][] {
+  const commands: string[][] = [];
+  for (const dev of [false, true]) {
+    const packages = dependencies.filter((dependency) => dependency.dev === dev).map((dependency) => `${dependency.name}@${dependency.range}`);
+    if (packages.length > 0) commands.push(installCommand(manager, packages, dev));
+  }
+  return commands;
+}
+
+/** As a user would type it: double quotes around anything a shell may read specially (`^` in cmd.exe, zsh). */
+export function formatCommand(command: readonly string[]): string {
+  return command.map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : `"${part.replaceAll('"', '\\"')}"`)).join(' ');
+}
+
+/**
+ * Runs the install commands in the project root, one after another, forwarding their output.
+ * Returns the command that failed, or undefined when all succeeded.
+ */
+export function runInstall(root: string, commands: readonly string[][], io: CommandIO): { failed: string; reason: string } | undefined {
+  const windows = process.platform === 'win32';
+  for (const command of commands) {
+    const printable = formatCommand(command);
+    io.stdout(`\n$ ${printable}\n`);
+    const [program = '', ...args] = command;
+    // npm, pnpm and yarn are .cmd shims on Windows, which only a shell can start.
+    const result = windows
+      ? spawnSync(printable, { cwd: root, env: { ...io.env }, encoding: 'utf8', shell: true })
+      : spawnSync(program, args, { cwd: root, env: { ...io.env }, encoding: 'utf8' });
+    if (result.stdout) io.stdout(result.stdout);
+    if (result.stderr) io.stderr(result.stderr);
+    if (result.error !== undefined) {
+      const code = (result.error as NodeJS.ErrnoException).code;
+      return { failed: printable, reason: code === 'ENOENT' ? `${program} is not installed or not on PATH` : result.error.message };
+    }
+    if (result.status !== 0) return { failed: printable, reason: result.signal === null ? `exit code ${result.status}` : `killed by ${result.signal}` };
+  }
+  return undefined;
+}

@@ -1,0 +1,189 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import { ts } from 'ts-morph';
+import { UsageError } from '../../errors.js';
+import type { ScaffoldConfig } from '../../linter/config.js';
+import type { ChangeSet } from '../changes.js';
+import { baseTemplates, taskVariables, workerEntryPath } from '../layout.js';
+import { importPath, renderTemplate, type TemplateMap, type TemplateVariables } from '../render.js';
+import type { PackageJson, ProjectInfo } from '../project.js';
+import { planWorkerRegistration, type WorkerRegistration } from '../wire-worker.js';
+import type { PlanOutcome, TaskContext } from './types.js';
+
+/** What the queue plumbing's code imports: the worker entry runs BullMQ Workers on an ioredis connection. */
+const QUEUE_DEPENDENCIES = ['bullmq', 'ioredis'];
+
+type PlumbingContext = Omit<TaskContext, 'names'>;
+
+export function redisModulePath(config: ScaffoldConfig): string {
+  return posix.join(config.runtimeDir, 'redis.ts');
+}
+
+/** Renders templates into the change set as generated files. */
+export function generateTemplates(changes: ChangeSet, templates: readonly string[], map: TemplateMap, variables: TemplateVariables, config: ScaffoldConfig): void {
+  for (const template of templates) {
+    const { path, contents } = renderTemplate(template, map, variables, { importSuffix: config.importSuffix });
+    changes.generate(path, contents);
+  }
+}
+
+function runScript(project: ProjectInfo, script: string): string {
+  return `${project.packageManager} run ${script}`;
+}
+
+/** Where tsc writes the worker entry's JavaScript, when the project's tsconfig emits to an outDir. */
+function compiledEntry(root: string, entry: string): string | undefined {
+  const configPath = join(root, 'tsconfig.json');
+  if (!existsSync(configPath)) return undefined;
+  const { config } = ts.parseConfigFileTextToJson(configPath, readFileSync(configPath, 'utf8'));
+  const parsed = ts.parseJsonConfigFileContent(config ?? {}, ts.sys, root, undefined, configPath);
+  const { outDir, noEmit } = parsed.options;
+  if (outDir === undefined || noEmit === true) return undefined;
+  const entryPath = resolve(root, entry);
+  // tsc's rootDir defaults to the longest common directory of the inputs (the entry is one of them).
+  let rootDir = parsed.options.rootDir;
+  if (rootDir === undefined) {
+    const inputs = [...parsed.fileNames.filter((file) => !file.endsWith('.d.ts')), entryPath].map((file) => dirname(resolve(root, file)));
+    rootDir = inputs.reduce((common, dir) => {
+      while (common !== dirname(common) && dir !== common && !dir.startsWith(common + sep)) common = dirname(common);
+      return common;
+    });
+  }
+  const fromRoot = relative(rootDir, entryPath);
+  if (fromRoot.startsWith('..') || isAbsolute(fromRoot)) return undefined;
+  return relative(root, join(outDir, fromRoot)).split(sep).join('/').replace(/\.[cm]?tsx?$/, '.js');
+}
+
+/**
+ * The `worker` script. A project whose tsconfig emits to an outDir runs its compiled JavaScript, as
+ * its `start` script does; otherwise the entry runs through tsx (installed or not: then a step says so).
+ */
+function workerScript(context: PlumbingContext): { command: string; note?: string } {
+  const { project, config } = context;
+  const entry = workerEntryPath(config);
+  const compiled = compiledEntry(project.root, entry);
+  if (compiled !== undefined) {
+    return { command: `node ${compiled}`, note: `The worker script runs ${compiled}: build the project (tsc) before \`${runScript(project, 'worker')}\`.` };
+  }
+  const declared = { ...project.packageJson.dependencies, ...project.packageJson.devDependencies };
+  if (declared.tsx !== undefined) return { command: `tsx ${entry}` };
+  return {
+    command: `tsx ${entry}`,
+    note: `The worker script runs TypeScript with tsx, which this project does not list: install it as a devDependency, or compile with tsc and point the script at ${entry.replace(/\.ts$/, '.js')} in your outDir.`,
+  };
+}
+
+function detectIndent(text: string): string | number {
+  const match = /^[{[]\r?\n([ \t]+)\S/.exec(text);
+  return match?.[1] ?? 2;
+}
+
+/** Adds the `worker` script unless package.json already has one (the user's own wins). */
+function planWorkerScript(context: PlumbingContext): string[] {
+  const { changes } = context;
+  const text = changes.read('package.json');
+  if (text === undefined) throw new UsageError(`No package.json in ${changes.root}.`);
+  let json: PackageJson;
+  try {
+    json = JSON.parse(text) as PackageJson;
+  } catch (error) {
+    throw new UsageError(`package.json is not valid JSON (${(error as Error).message}); fix it and run again.`);
+  }
+  if (json.scripts?.worker !== undefined) return [];
+  const { command, note } = workerScript(context);
+  json.scripts = { ...json.scripts, worker: command };
+  changes.edit('package.json', `${JSON.stringify(json, null, detectIndent(text))}\n`);
+  return note === undefined ? [] : [note];
+}
+
+function plumbingTemplates(config: ScaffoldConfig): TemplateMap {
+  return new Map(baseTemplates(config));
+}
+
+/**
+ * Plans what `init` writes when BullMQ or scheduling is enabled: the shared Redis connection
+ * module, the worker entry (a separate process) and its `worker` script. The entry holds the
+ * processors and schedules registered so far, so an existing one is never replaced.
+ */
+export function planQueuePlumbing(context: PlumbingContext, options: { bullmq: boolean; scheduler: 'none' | 'croner' | 'bullmq' }): PlanOutcome {
+  const { config, changes, project } = context;
+  const map = plumbingTemplates(config);
+  const entry = workerEntryPath(config);
+  generateTemplates(changes, ['queue/redis.ts'], map, {}, config);
+  if (!changes.exists(entry)) generateTemplates(changes, ['queue/worker.ts'], map, {}, config);
+  const notes = planWorkerScript(context);
+  const dependencies = [...QUEUE_DEPENDENCIES, ...(options.scheduler === 'croner' ? ['croner'] : [])];
+  const runs = [options.bullmq ? 'BullMQ processors' : undefined, options.scheduler === 'none' ? undefined : 'schedules'].filter((what) => what !== undefined);
+  return {
+    dependencies,
+    nextSteps: [`Run the worker (${runs.join(' and ') || 'queue processors'}) beside the server: REDIS_URL=redis://127.0.0.1:6379 ${runScript(project, 'worker')}`, ...notes],
+  };
+}
+
+/** For add-task: plans whatever of the plumbing is missing (a project set up without BullMQ), leaving existing files alone. */
+export function ensureQueuePlumbing(context: PlumbingContext): string[] {
+  const { config, changes } = context;
+  const map = plumbingTemplates(config);
+  if (!changes.exists(redisModulePath(config))) generateTemplates(changes, ['queue/redis.ts'], map, {}, config);
+  if (!changes.exists(workerEntryPath(config))) generateTemplates(changes, ['queue/worker.ts'], map, {}, config);
+  return planWorkerScript(context);
+}
+
+/** Registers a task module in the worker entry; returns the steps left to the user, if any. */
+export function registerWithWorker(context: PlumbingContext, registration: WorkerRegistration): string[] {
+  const { config, changes } = context;
+  const entry = workerEntryPath(config);
+  const { manualSteps } = planWorkerRegistration(changes, entry, registration, config.importSuffix);
+  return manualSteps.map((step) => `In ${entry}, ${step}.`);
+}
+
+/** The app file that usage hints import from, relative paths computed against it. */
+export function appFileFor(config: ScaffoldConfig): string {
+  return config.appFile ?? posix.join(config.sourceDir, 'app.ts');
+}
+
+const STATUS_USAGE: Record<ScaffoldConfig['framework'], (name: string) => string> = {
+  express: (name) => `app.use(${name}StatusRouter)`,
+  fastify: (name) => `await app.register(${name}StatusRoutes)`,
+  hono: (name) => `app.route('/', ${name}StatusRoutes)`,
+};
+
+/** Plans a BullMQ task: queue and producer, processor registered in the worker entry, status route, test. */
+export function planBullmqTask(context: TaskContext): PlanOutcome {
+  const { config, names, changes } = context;
+  const setupNotes = ensureQueuePlumbing(context);
+  const tasks = config.tasksDir;
+  const files: [string, string][] = [
+    ['bullmq/__task-name__.queue.ts', posix.join(tasks, '__task-name__.queue.ts')],
+    ['bullmq/__task-name__.processor.ts', posix.join(tasks, '__task-name__.processor.ts')],
+    [`bullmq/status/${config.framework}.ts`, posix.join(tasks, '__task-name__.status.ts')],
+  ];
+  if (config.tests !== false) files.push(['bullmq/__task-name__.test.ts', posix.join(tasks, '__task-name__.test.ts')]);
+  const map = new Map([...baseTemplates(config), ...files]);
+  generateTemplates(
+    changes,
+    files.map(([template]) => template),
+    map,
+    taskVariables(names),
+    config,
+  );
+
+  const queuePath = posix.join(tasks, `${names.kebab}.queue.ts`);
+  const statusPath = posix.join(tasks, `${names.kebab}.status.ts`);
+  const manual = registerWithWorker(context, {
+    modulePath: posix.join(tasks, `${names.kebab}.processor.ts`),
+    entries: [{ name: `${names.camel}Processor`, list: 'processors' }],
+  });
+  const app = appFileFor(config);
+  const statusExport = config.framework === 'express' ? `${names.camel}StatusRouter` : `${names.camel}StatusRoutes`;
+  return {
+    dependencies: [...QUEUE_DEPENDENCIES],
+    nextSteps: [
+      `Enqueue from a handler, awaited so that a failure reaches the client: import { enqueue${names.pascal} } from '${importPath(app, queuePath, config.importSuffix)}'; const id = await enqueue${names.pascal}({ id: '…' });`,
+      `Serve its status (GET /jobs/${names.kebab}/:id): import { ${statusExport} } from '${importPath(app, statusPath, config.importSuffix)}'; ${STATUS_USAGE[config.framework](names.camel)}`,
+      ...manual,
+      `Run the worker: REDIS_URL=redis://127.0.0.1:6379 ${runScript(context.project, 'worker')}`,
+      ...setupNotes,
+    ],
+  };
+}

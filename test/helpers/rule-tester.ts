@@ -1,0 +1,104 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Project, type SourceFile } from 'ts-morph';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lintSourceFiles } from '../../src/linter/engine.js';
+import type { LintMessage, Rule } from '../../src/linter/types.js';
+
+const REPO = join(import.meta.dirname, '..', '..');
+const RUNTIME_DIR = join(REPO, 'templates', 'runtime');
+
+export interface ExpectedError {
+  messageId: string;
+  line: number;
+}
+
+export interface RuleCase {
+  /** Contents of src/app.ts; may import `./background/tasks.js` and the adapters, `express`, `fastify`, `hono`. */
+  code: string;
+  /** More files of the same project, by path relative to the project root (linted too). */
+  files?: Record<string, string>;
+  /** A name for the test; defaults to the code's first meaningful line. */
+  name?: string;
+}
+
+export interface InvalidCase extends RuleCase {
+  /** The exact findings; `'some'` (for doc examples) asks for at least one. */
+  errors: ExpectedError[] | 'some';
+}
+
+function caseName(testCase: RuleCase): string {
+  if (testCase.name !== undefined) return testCase.name;
+  const line = testCase.code
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '' && !l.startsWith('import') && !l.startsWith('//'));
+  return (line ?? testCase.code).slice(0, 90);
+}
+
+/**
+ * Runs one rule over valid and invalid snippets, typescript-eslint style. Each snippet is a small
+ * project under the repository (so `express` and friends resolve from node_modules) with the real
+ * runtime templates beside it, kept in memory: nothing is written to disk.
+ */
+export function ruleTester(rule: Rule, cases: { valid: (string | RuleCase)[]; invalid: InvalidCase[] }): void {
+  const valid = cases.valid.map((c) => (typeof c === 'string' ? { code: c } : c));
+  const messagesByCase = new Map<number, LintMessage[]>();
+  const all: RuleCase[] = [...valid, ...cases.invalid];
+
+  describe(rule.id, () => {
+    beforeAll(() => {
+      const project = new Project({
+        compilerOptions: { strict: true, target: 99, module: 199, moduleResolution: 99, skipLibCheck: true, noEmit: true },
+        skipAddingFilesFromTsConfig: true,
+        skipFileDependencyResolution: true,
+      });
+      const runtimeFiles = ['tasks.ts', 'express.ts', 'fastify.ts', 'hono.ts'].filter((name) => existsSync(join(RUNTIME_DIR, name)));
+      const linted: { index: number; files: SourceFile[] }[] = [];
+      all.forEach((testCase, index) => {
+        const root = join(REPO, 'test', '.virtual', rule.id, `case-${index}`);
+        for (const name of runtimeFiles) {
+          project.createSourceFile(join(root, 'src', 'background', name), readFileSync(join(RUNTIME_DIR, name), 'utf8'), { overwrite: true });
+        }
+        const files = [project.createSourceFile(join(root, 'src', 'app.ts'), testCase.code, { overwrite: true })];
+        for (const [path, text] of Object.entries(testCase.files ?? {})) {
+          files.push(project.createSourceFile(join(root, path), text, { overwrite: true }));
+        }
+        linted.push({ index, files });
+      });
+      const { results, failures } = lintSourceFiles(
+        project,
+        linted.flatMap((entry) => entry.files),
+        new Map([[rule.id, 2]]),
+      );
+      if (failures.length > 0) throw failures[0]?.error;
+      const byPath = new Map(results.map((result) => [result.filePath, result.messages]));
+      for (const entry of linted) {
+        messagesByCase.set(
+          entry.index,
+          entry.files.flatMap((file) => (byPath.get(file.getFilePath()) ?? []).filter((m) => m.ruleId === rule.id)),
+        );
+      }
+    }, 120_000);
+
+    describe('valid', () => {
+      valid.forEach((testCase, index) => {
+        it(caseName(testCase), () => {
+          const messages = messagesByCase.get(index) ?? [];
+          expect(messages.map((m) => `${m.line}: ${m.messageId} ${m.message}`)).toEqual([]);
+        });
+      });
+    });
+
+    describe('invalid', () => {
+      cases.invalid.forEach((testCase, offset) => {
+        it(caseName(testCase), () => {
+          const messages = messagesByCase.get(valid.length + offset) ?? [];
+          const actual = messages.map((m) => ({ messageId: m.messageId, line: m.line }));
+          if (testCase.errors === 'some') expect(actual.length).toBeGreaterThan(0);
+          else expect(actual).toEqual(testCase.errors);
+        });
+      });
+    });
+  });
+}

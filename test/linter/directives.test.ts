@@ -1,0 +1,41 @@
+import { ts } from 'ts-morph';
+import { describe, expect, it } from 'vitest';
+import { findDirectives, parseDirectiveText } from '../../src/linter/directives.js';
+
+describe('parseDirectiveText (ESLint grammar)', () => {
+  it.each([
+    [' bgtask-disable-next-line uncaught-task-error', { kind: 'disable-next-line', ruleIds: ['uncaught-task-error'], justification: '' }],
+    [' bgtask-disable-next-line a, b -- because', { kind: 'disable-next-line', ruleIds: ['a', 'b'], justification: 'because' }],
+    [' bgtask-disable-line a ---- long dashes', { kind: 'disable-line', ruleIds: ['a'], justification: 'long dashes' }],
+    [' bgtask-disable-file', { kind: 'disable-file', ruleIds: [], justification: '' }],
+    [' bgtask-disable-file a-b -- reason with -- inside', { kind: 'disable-file', ruleIds: ['a-b'], justification: 'reason with -- inside' }],
+  ])('%s', (text, expected) => {
+    expect(parseDirectiveText(text)).toEqual(expected);
+  });
+
+  it.each([' bgtask-disable-next-lines a', ' eslint-disable-next-line a', ' see bgtask-disable-line a', ' bgtask-disabled'])('ignores %s', (text) => {
+    expect(parseDirectiveText(text)).toBeUndefined();
+  });
+});
+
+describe('findDirectives', () => {
+  it('finds line and block comments, not look-alikes in strings or templates', () => {
+    const text = [
+      "const s = '// bgtask-disable-next-line a';",
+      'const t = `/* bgtask-disable-file a */ ${s}`;',
+      '// bgtask-disable-next-line a -- real',
+      'call(); // bgtask-disable-line b',
+      '/* bgtask-disable-next-line c -- reason',
+      '   over two lines */',
+      'other();',
+      '// bgtask-disable-file d',
+    ].join('\n');
+    const source = ts.createSourceFile('x.ts', text, ts.ScriptTarget.Latest, true);
+    expect(findDirectives(source).map((d) => [d.kind, d.ruleIds.join(','), d.line, d.targetLine])).toEqual([
+      ['disable-next-line', 'a', 3, 4],
+      ['disable-line', 'b', 4, 4],
+      ['disable-next-line', 'c', 5, 7],
+      ['disable-file', 'd', 8, 8],
+    ]);
+  });
+});

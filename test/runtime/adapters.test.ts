@@ -1,0 +1,669 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve, type HttpBindings } from '@hono/node-server';
+import express from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+import type { ExecutionContext } from 'hono';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { backgroundTasks as expressBackgroundTasks } from '../../templates/runtime/express.js';
+import { backgroundTasks as fastifyBackgroundTasks } from '../../templates/runtime/fastify.js';
+import { backgroundTasks as honoBackgroundTasks } from '../../templates/runtime/hono.js';
+import { TaskAfterResponseError, type BackgroundTask, type BackgroundTasks } from '../../templates/runtime/tasks.js';
+
+// ---------------------------------------------------------------------------------------------
+// Shared plumbing: a probe the tasks report into, and the same routes in all three frameworks.
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+}
+
+function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Fails the test instead of hanging it when an expected event never comes. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function turns(count = 3): Promise<void> {
+  return count === 0 ? Promise.resolve() : new Promise((resolve) => setImmediate(resolve)).then(() => turns(count - 1));
+}
+
+class Probe {
+  readonly events: string[] = [];
+  readonly errors: { error: unknown; task: string }[] = [];
+  readonly late: unknown[] = [];
+  readonly captured = new Map<string, BackgroundTasks>();
+  readonly sizes = new Map<string, number>();
+  readonly gate = deferred();
+  readonly #arrived = new Set<string>();
+  readonly #bothArrived = deferred();
+  readonly #waiters: { check: () => boolean; resolve: () => void }[] = [];
+
+  readonly onError = (error: unknown, task: BackgroundTask): void => {
+    this.errors.push({ error, task: task.name });
+    this.#notify();
+  };
+
+  record(event: string): void {
+    this.events.push(event);
+    this.#notify();
+  }
+
+  count(event: string): number {
+    return this.events.filter((e) => e === event).length;
+  }
+
+  until(check: () => boolean, what: string): Promise<void> {
+    if (check()) return Promise.resolve();
+    const waiter = deferred();
+    this.#waiters.push({ check, resolve: waiter.resolve });
+    return within(waiter.promise, 5000, what);
+  }
+
+  arrive(id: string): Promise<void> {
+    this.#arrived.add(id);
+    if (this.#arrived.size >= 2) this.#bothArrived.resolve();
+    return this.#bothArrived.promise;
+  }
+
+  #notify(): void {
+    for (const waiter of this.#waiters) if (waiter.check()) waiter.resolve();
+  }
+}
+
+let probe = new Probe();
+
+function record(event: string): void {
+  probe.record(event);
+}
+function throwsSync(): never {
+  throw new Error('sync failure');
+}
+async function rejectsAsync(): Promise<never> {
+  await turns(1);
+  throw new Error('async failure');
+}
+function lateTask(): void {
+  probe.record('late:ran');
+}
+async function slowTask(id: string, responseFinished: () => boolean): Promise<void> {
+  probe.record(`slow:${id}:start:finished=${String(responseFinished())}`);
+  await probe.gate.promise;
+  probe.record(`slow:${id}:done`);
+}
+
+interface RouteContext {
+  scenario: string;
+  id: string;
+  tasks: BackgroundTasks;
+  responseFinished: () => boolean;
+  clientGone: () => Promise<unknown>;
+}
+
+const BIG_BODY = Buffer.alloc(16 * 1024 * 1024, 'x');
+
+/** What each route does before responding. Every framework runs this from its handler. */
+async function beforeResponse({ scenario, id, tasks, responseFinished, clientGone }: RouteContext): Promise<void> {
+  switch (scenario) {
+    case 'slow':
+      tasks.addTask(slowTask, id, responseFinished);
+      return;
+    case 'record':
+      tasks.addTask(record, `record:${id}`);
+      return;
+    case 'fail':
+      tasks.addTask(throwsSync);
+      tasks.addTask(rejectsAsync);
+      tasks.addTask(record, 'after-failures');
+      return;
+    case 'pair':
+      tasks.addTask(record, `pair:${id}`);
+      probe.captured.set(id, tasks);
+      await probe.arrive(id);
+      probe.sizes.set(id, tasks.size);
+      return;
+    case 'late':
+      tasks.addTask(record, 'late:before');
+      probe.captured.set('late', tasks);
+      return;
+    case 'reenqueue':
+      tasks.addTask(function outer() {
+        tasks.addTask(record, 'inner');
+      });
+      return;
+    case 'abort': {
+      const gone = clientGone();
+      probe.record('abort:arrived');
+      await gone;
+      // Some more work after the client left (a database call, say) before the handler adds its task.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      tasks.addTask(record, 'abort:task');
+      return;
+    }
+    case 'big':
+      tasks.addTask(record, 'big:task');
+      return;
+    case 'boom':
+      tasks.addTask(record, 'boom:task');
+      throw new Error('boom');
+    default:
+      throw new Error(`unknown scenario ${scenario}`);
+  }
+}
+
+/** A handler calling addTask after it has responded; where the framework allows it synchronously. */
+function afterResponse(scenario: string, tasks: BackgroundTasks): void {
+  if (scenario !== 'late') return;
+  try {
+    tasks.addTask(lateTask);
+  } catch (error) {
+    probe.late.push(error);
+  }
+}
+
+interface Running {
+  url: string;
+  close: () => Promise<void>;
+}
+
+async function closeServer(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+}
+
+async function startExpress(): Promise<Running> {
+  const app = express();
+  app.use(expressBackgroundTasks({ onError: probe.onError }));
+  app.get('/:scenario', async (req, res) => {
+    const scenario = req.params.scenario;
+    const id = typeof req.query.id === 'string' ? req.query.id : '';
+    await beforeResponse({ scenario, id, tasks: req.backgroundTasks, responseFinished: () => res.writableFinished, clientGone: () => once(res, 'close') });
+    res.send(scenario === 'big' ? BIG_BODY : `ok ${scenario}`);
+    afterResponse(scenario, req.backgroundTasks);
+  });
+  app.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(500).send('failed');
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+}
+
+async function startFastify(): Promise<Running> {
+  const app = Fastify();
+  await app.register(fastifyBackgroundTasks, { onError: probe.onError });
+  app.get<{ Params: { scenario: string }; Querystring: { id?: string } }>('/:scenario', async (request, reply) => {
+    const { scenario } = request.params;
+    await beforeResponse({
+      scenario,
+      id: request.query.id ?? '',
+      tasks: request.backgroundTasks,
+      responseFinished: () => reply.raw.writableFinished,
+      clientGone: () => once(reply.raw, 'close'),
+    });
+    reply.send(scenario === 'big' ? BIG_BODY : `ok ${scenario}`);
+    afterResponse(scenario, request.backgroundTasks);
+    return reply;
+  });
+  app.setErrorHandler(async (_error, _request, reply) => reply.code(500).send('failed'));
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { url, close: () => app.close() };
+}
+
+async function startHono(): Promise<Running> {
+  const app = new Hono<{ Bindings: HttpBindings }>();
+  // Registered before backgroundTasks(), so its code after next() runs once the chain has responded.
+  app.use(async (c, next) => {
+    await next();
+    afterResponse(c.req.path.slice(1), c.var.backgroundTasks);
+  });
+  app.use(honoBackgroundTasks({ onError: probe.onError }));
+  app.get('/:scenario', async (c) => {
+    const scenario = c.req.param('scenario');
+    await beforeResponse({
+      scenario,
+      id: c.req.query('id') ?? '',
+      tasks: c.get('backgroundTasks'),
+      responseFinished: () => c.env.outgoing.writableFinished,
+      clientGone: () => once(c.env.outgoing, 'close'),
+    });
+    return scenario === 'big' ? c.body(new Uint8Array(BIG_BODY)) : c.text(`ok ${scenario}`);
+  });
+  app.onError((_error, c) => c.text('failed', 500));
+  const port = deferred<number>();
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => port.resolve(info.port));
+  return { url: `http://127.0.0.1:${await port.promise}`, close: () => closeServer(server as http.Server) };
+}
+
+/** One request on its own connection (no keep-alive), so closing the server never waits on it. */
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+  });
+}
+
+const crashes = vi.fn();
+beforeAll(() => {
+  process.on('unhandledRejection', crashes);
+  process.on('uncaughtException', crashes);
+});
+afterAll(() => {
+  process.off('unhandledRejection', crashes);
+  process.off('uncaughtException', crashes);
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe.each([
+  ['express', startExpress],
+  ['fastify', startFastify],
+  ['hono (@hono/node-server)', startHono],
+] as const)('%s adapter on a real server', (_framework, start) => {
+  let server: Running;
+
+  beforeEach(async () => {
+    probe = new Probe();
+    server = await start();
+  });
+
+  afterEach(async () => {
+    probe.gate.resolve();
+    await server.close();
+    await turns();
+    expect(crashes).not.toHaveBeenCalled();
+  });
+
+  it('answers while its task is still pending, and runs the task after the response', async () => {
+    // The task waits on a gate only the test opens: a response here proves nothing waited for it.
+    const response = await within(get(`${server.url}/slow?id=s1`), 5000, 'the response');
+    expect(response).toEqual({ status: 200, body: 'ok slow' });
+    expect(probe.events).not.toContain('slow:s1:done');
+
+    await probe.until(() => probe.events.includes('slow:s1:start:finished=true'), 'the task to start');
+    expect(probe.events).toEqual(['slow:s1:start:finished=true']);
+    probe.gate.resolve();
+    await probe.until(() => probe.events.includes('slow:s1:done'), 'the task to finish');
+    expect(probe.events).toEqual(['slow:s1:start:finished=true', 'slow:s1:done']);
+  });
+
+  it('gives concurrent requests separate collections', async () => {
+    const [a, b] = await within(Promise.all([get(`${server.url}/pair?id=a`), get(`${server.url}/pair?id=b`)]), 5000, 'both responses');
+    expect([a.status, b.status]).toEqual([200, 200]);
+    // Both handlers had added their task before either responded, and each saw only its own.
+    expect(probe.captured.get('a')).not.toBe(probe.captured.get('b'));
+    expect(Object.fromEntries(probe.sizes)).toEqual({ a: 1, b: 1 });
+
+    await probe.until(() => probe.events.length === 2, 'both tasks');
+    expect([...probe.events].sort()).toEqual(['pair:a', 'pair:b']);
+    await turns();
+    expect(probe.events).toHaveLength(2);
+  });
+
+  it('reports a throwing and a rejecting task, runs the next one, and keeps serving', async () => {
+    expect((await get(`${server.url}/fail`)).status).toBe(200);
+    await probe.until(() => probe.events.includes('after-failures'), 'the task after the failures');
+    expect(probe.errors.map(({ task, error }) => [task, (error as Error).message])).toEqual([
+      ['throwsSync', 'sync failure'],
+      ['rejectsAsync', 'async failure'],
+    ]);
+
+    expect(await get(`${server.url}/record?id=next`)).toEqual({ status: 200, body: 'ok record' });
+    await probe.until(() => probe.events.includes('record:next'), "the next request's task");
+  });
+
+  it('rejects a task added after responding with TaskAfterResponseError', async () => {
+    expect((await get(`${server.url}/late`)).status).toBe(200);
+    await probe.until(() => probe.events.includes('late:before'), 'the task added in time');
+
+    expect(probe.late).toHaveLength(1);
+    const [error] = probe.late;
+    expect(error).toBeInstanceOf(TaskAfterResponseError);
+    expect((error as TaskAfterResponseError).message).toContain('"lateTask"');
+    expect((error as TaskAfterResponseError).message).toMatch(/before sending the response/);
+
+    const tasks = probe.captured.get('late');
+    expect(tasks?.sealed).toBe(true);
+    expect(() => tasks?.addTask(lateTask)).toThrow(TaskAfterResponseError);
+    await turns();
+    expect(probe.events).toEqual(['late:before']);
+  });
+
+  it('reports a task that adds to its own request from inside, without running the addition', async () => {
+    expect((await get(`${server.url}/reenqueue`)).status).toBe(200);
+    await probe.until(() => probe.errors.length === 1, 'the reported error');
+    const [{ task, error }] = probe.errors as [{ task: string; error: unknown }];
+    expect(task).toBe('outer');
+    expect(error).toBeInstanceOf(TaskAfterResponseError);
+    expect((error as Error).message).toContain('"record" from inside a running background task');
+    await turns();
+    expect(probe.events).toEqual([]);
+  });
+
+  it('runs the tasks once when the client went away before the handler responded', async () => {
+    const request = http.get(`${server.url}/abort`, { agent: false });
+    const requestError = once(request, 'error');
+    await probe.until(() => probe.events.includes('abort:arrived'), 'the handler');
+    request.destroy();
+    await requestError;
+
+    await probe.until(() => probe.events.includes('abort:task'), 'the task');
+    await turns(5);
+    expect(probe.events).toEqual(['abort:arrived', 'abort:task']);
+  });
+
+  it('runs the tasks once when the client goes away in the middle of the response', async () => {
+    const request = http.get(`${server.url}/big`, { agent: false });
+    const [response] = (await once(request, 'response')) as [http.IncomingMessage];
+    expect(response.statusCode).toBe(200);
+    // Dropped with most of the body unread. Not events.once: it rejects on the 'aborted' error.
+    const closed = new Promise((resolve) => response.once('close', resolve));
+    response.on('error', () => probe.record('client:aborted'));
+    request.destroy();
+    await closed;
+
+    await probe.until(() => probe.events.includes('big:task'), 'the task');
+    await turns(5);
+    expect(probe.events.filter((event) => event !== 'client:aborted')).toEqual(['big:task']);
+  });
+
+  it('still runs tasks added before the handler failed', async () => {
+    expect(await get(`${server.url}/boom`)).toEqual({ status: 500, body: 'failed' });
+    await probe.until(() => probe.events.includes('boom:task'), 'the task');
+    await turns();
+    expect(probe.count('boom:task')).toBe(1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('express adapter: response ended but never finished', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    expect(crashes).not.toHaveBeenCalled();
+  });
+
+  it('runs the tasks once when a wrapper inside it (as compression does) holds the real end until the client is gone', async () => {
+    probe = new Probe();
+    const app = express();
+    app.use((_req, res, next) => {
+      const end = res.end;
+      res.end = function holdEnd(this: express.Response, ...args: unknown[]): express.Response {
+        res.once('close', () => {
+          probe.record('real end');
+          Reflect.apply(end, this, args);
+        });
+        return this;
+      } as express.Response['end'];
+      next();
+    });
+    app.use(expressBackgroundTasks({ onError: probe.onError }));
+    app.get('/', (req, res) => {
+      req.backgroundTasks.addTask(record, 'task');
+      res.send('held');
+      probe.record('sent');
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    close = () => closeServer(server);
+
+    const request = http.get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { agent: false });
+    request.on('error', () => probe.record('client:error'));
+    await probe.until(() => probe.events.includes('sent'), 'the handler');
+    request.destroy();
+
+    await probe.until(() => probe.events.includes('task') && probe.events.includes('real end'), 'the task');
+    await turns(5);
+    expect(probe.count('task')).toBe(1);
+  });
+});
+
+describe('fastify adapter: hooks and plugin scope', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    probe.gate.resolve();
+    await close?.();
+    expect(crashes).not.toHaveBeenCalled();
+  });
+
+  it('does not hold later onResponse hooks for the duration of the tasks', async () => {
+    probe = new Probe();
+    const app = Fastify();
+    await app.register(fastifyBackgroundTasks, { onError: probe.onError });
+    app.addHook('onResponse', async () => {
+      probe.record('later onResponse hook');
+    });
+    app.get('/', async (request, reply) => {
+      request.backgroundTasks.addTask(slowTask, 'gated', () => reply.raw.writableFinished);
+      return 'ok';
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    close = () => app.close();
+
+    expect((await get(url)).status).toBe(200);
+    await probe.until(() => probe.events.includes('later onResponse hook'), 'the later hook');
+    expect(probe.events).not.toContain('slow:gated:done');
+    probe.gate.resolve();
+    await probe.until(() => probe.events.includes('slow:gated:done'), 'the task');
+  });
+
+  it('runs the tasks once when the client leaves during a later async onSend hook (as compression)', async () => {
+    probe = new Probe();
+    const app = Fastify();
+    await app.register(fastifyBackgroundTasks, { onError: probe.onError });
+    app.addHook('onSend', async (_request, reply, payload) => {
+      probe.record('holding');
+      await new Promise((resolve) => reply.raw.once('close', resolve));
+      return payload;
+    });
+    app.get('/', async (request) => {
+      request.backgroundTasks.addTask(record, 'task');
+      return 'held';
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    close = () => app.close();
+
+    const request = http.get(url, { agent: false });
+    request.on('error', () => probe.record('client:error'));
+    await probe.until(() => probe.events.includes('holding'), 'the onSend hook');
+    request.destroy();
+
+    await probe.until(() => probe.events.includes('task'), 'the task');
+    await turns(5);
+    expect(probe.count('task')).toBe(1);
+  });
+
+  it('applies to routes in encapsulated child plugins and survives an earlier onRequest reply', async () => {
+    probe = new Probe();
+    const app = Fastify();
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.url === '/denied') await reply.code(401).send('denied');
+    });
+    await app.register(fastifyBackgroundTasks, { onError: probe.onError });
+    await app.register(async (child) => {
+      child.get('/child', async (request) => {
+        request.backgroundTasks.addTask(record, 'child');
+        return 'ok child';
+      });
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    close = () => app.close();
+
+    expect(await get(`${url}/denied`)).toEqual({ status: 401, body: 'denied' });
+    expect(await get(`${url}/child`)).toEqual({ status: 200, body: 'ok child' });
+    await probe.until(() => probe.events.includes('child'), 'the child route task');
+    expect(probe.errors).toEqual([]);
+  });
+});
+
+describe('hono adapter on @hono/node-server: streamed responses', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    expect(crashes).not.toHaveBeenCalled();
+  });
+
+  it('starts the tasks only once the stream has been written out, not when the handler returns', async () => {
+    probe = new Probe();
+    const endStream = deferred();
+    const app = new Hono<{ Bindings: HttpBindings }>();
+    app.use(honoBackgroundTasks({ onError: probe.onError }));
+    app.get('/stream', (c) => {
+      c.var.backgroundTasks.addTask(function afterStream() {
+        probe.record(`task:finished=${String(c.env.outgoing.writableFinished)}`);
+      });
+      const encoder = new TextEncoder();
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(encoder.encode('first,'));
+          await endStream.promise;
+          controller.enqueue(encoder.encode('last'));
+          controller.close();
+        },
+      });
+      return c.body(body);
+    });
+    const port = deferred<number>();
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => port.resolve(info.port));
+    close = () => closeServer(server as http.Server);
+
+    const request = http.get(`http://127.0.0.1:${await port.promise}/stream`, { agent: false });
+    const [response] = (await once(request, 'response')) as [http.IncomingMessage];
+    response.setEncoding('utf8');
+    let body = String((await once(response, 'data'))[0]);
+    const ended = new Promise<void>((resolve) => {
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.once('end', resolve);
+    });
+    // The handler returned long ago; a task that started on that would have run by now.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(probe.events).toEqual([]);
+
+    endStream.resolve();
+    await ended;
+    expect(body).toBe('first,last');
+    await probe.until(() => probe.events.length > 0, 'the task');
+    expect(probe.events).toEqual(['task:finished=true']);
+  });
+
+  it('runs the tasks when the client leaves in the middle of a stream', async () => {
+    probe = new Probe();
+    const endStream = deferred();
+    const app = new Hono<{ Bindings: HttpBindings }>();
+    app.use(honoBackgroundTasks({ onError: probe.onError }));
+    app.get('/stream', (c) => {
+      c.var.backgroundTasks.addTask(record, 'task');
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(new TextEncoder().encode('first,'));
+          await endStream.promise;
+          controller.close();
+        },
+      });
+      return c.body(body);
+    });
+    const port = deferred<number>();
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => port.resolve(info.port));
+    close = async () => {
+      endStream.resolve();
+      await closeServer(server as http.Server);
+    };
+
+    const request = http.get(`http://127.0.0.1:${await port.promise}/stream`, { agent: false });
+    const [response] = (await once(request, 'response')) as [http.IncomingMessage];
+    response.on('error', () => probe.record('client:aborted'));
+    await once(response, 'data');
+    request.destroy();
+
+    await probe.until(() => probe.events.includes('task'), 'the task');
+    await turns(5);
+    expect(probe.count('task')).toBe(1);
+  });
+});
+
+describe('hono adapter without @hono/node-server', () => {
+  function makeApp(): Hono {
+    const app = new Hono();
+    app.use(honoBackgroundTasks({ onError: probe.onError }));
+    app.get('/', (c) => {
+      c.var.backgroundTasks.addTask(record, 'first');
+      c.get('backgroundTasks').addTask(throwsSync);
+      c.get('backgroundTasks').addTask(record, 'second');
+      return c.text('ok');
+    });
+    return app;
+  }
+
+  beforeEach(() => {
+    probe = new Probe();
+  });
+  afterEach(async () => {
+    await turns();
+    expect(crashes).not.toHaveBeenCalled();
+  });
+
+  it('hands the run to executionCtx.waitUntil, called as a method, after returning the response', async () => {
+    class WorkersLikeContext implements ExecutionContext {
+      readonly props = {};
+      readonly #pending: Promise<unknown>[] = [];
+      get pending(): Promise<unknown>[] {
+        return this.#pending;
+      }
+      waitUntil(promise: Promise<unknown>): void {
+        // A private field makes a detached call throw, as workerd's "Illegal invocation" does.
+        this.#pending.push(promise);
+      }
+      passThroughOnException(): void {
+        throw new Error('not expected');
+      }
+    }
+    const executionCtx = new WorkersLikeContext();
+
+    const response = await makeApp().fetch(new Request('http://localhost/'), {}, executionCtx);
+    expect(await response.text()).toBe('ok');
+    expect(executionCtx.pending).toHaveLength(1);
+    expect(probe.events).toEqual([]);
+
+    await Promise.all(executionCtx.pending);
+    expect(probe.events).toEqual(['first', 'second']);
+    expect(probe.errors.map(({ task }) => task)).toEqual(['throwsSync']);
+  });
+
+  it('runs after the response is returned where there is neither waitUntil nor a Node response', async () => {
+    const response = await makeApp().request('/');
+    expect(await response.text()).toBe('ok');
+    expect(probe.events).toEqual([]);
+    await probe.until(() => probe.events.length === 2, 'the tasks');
+    expect(probe.events).toEqual(['first', 'second']);
+    expect(probe.errors.map(({ task }) => task)).toEqual(['throwsSync']);
+  });
+});

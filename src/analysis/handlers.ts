@@ -51,6 +51,7 @@ function isRouteRegistration(call: CallExpression): boolean {
   if (!ROUTE_METHODS.has(method)) return false;
   const args = call.getArguments();
   if (method === 'use') return args.length > 0;
+  if (isExpressRouteChain(callee.getExpression())) return args.length > 0;
   // `map.get(key)` and `emitter.on('x', fn)` look alike; a route starts with a path (or a method list
   // for Hono's `on(method, path, handler)`, which `emitter.on(event, listener)` lacks).
   const [first] = args;
@@ -64,6 +65,20 @@ function isRouteRegistration(call: CallExpression): boolean {
       Node.isArrayLiteralExpression(first) ||
       Node.isIdentifier(first))
   );
+}
+
+/** `app.route('/books')`, or `app.route('/books').get(list)`: Express's per-path chain, whose methods take only handlers. */
+function isExpressRouteChain(receiver: Node): boolean {
+  let current = unwrapExpression(receiver);
+  while (Node.isCallExpression(current)) {
+    const callee = unwrapExpression(current.getExpression());
+    if (!Node.isPropertyAccessExpression(callee)) return false;
+    const [path] = current.getArguments();
+    if (callee.getName() === 'route') return path !== undefined && (Node.isStringLiteral(path) || Node.isNoSubstitutionTemplateLiteral(path));
+    if (!ROUTE_METHODS.has(callee.getName())) return false;
+    current = unwrapExpression(callee.getExpression());
+  }
+  return false;
 }
 
 /** `app.route({ method, url, handler })` (Fastify). */

@@ -133,6 +133,8 @@ export function callsAfterResponseIn(
   const jumpFrames: FlowState[][] = [];
   /** Per enclosing try block: the response made before a point that may throw into its catch. */
   const tryFrames: (CallExpression | undefined)[] = [];
+  /** Per enclosing try with a finally: the states of returns that pass through that finally. */
+  const finallyFrames: FlowState[][] = [];
 
   const mayThrowAfter = (responded: CallExpression | undefined): void => {
     if (responded !== undefined && tryFrames.length > 0 && tryFrames[tryFrames.length - 1] === undefined) {
@@ -184,7 +186,8 @@ export function callsAfterResponseIn(
       return current;
     }
     if (Node.isReturnStatement(statement)) {
-      scan(statement.getExpression(), state);
+      const afterValue = scan(statement.getExpression(), state);
+      for (const frame of finallyFrames) frame.push(afterValue);
       return UNREACHABLE;
     }
     if (Node.isThrowStatement(statement)) {
@@ -239,6 +242,9 @@ export function callsAfterResponseIn(
     }
     if (Node.isTryStatement(statement)) {
       const catchClause = statement.getCatchClause();
+      const finallyBlock = statement.getFinallyBlock();
+      const returns: FlowState[] = [];
+      if (finallyBlock !== undefined) finallyFrames.push(returns);
       tryFrames.push(undefined);
       const afterTry = walk(statement.getTryBlock(), state);
       const respondedBeforeThrow = tryFrames.pop();
@@ -248,9 +254,10 @@ export function callsAfterResponseIn(
       const throwState: FlowState = { reachable: true, responded: state.responded ?? respondedBeforeThrow };
       const afterCatch = catchClause === undefined ? UNREACHABLE : walk(catchClause.getBlock(), throwState);
       const afterTryCatch = join(afterTry, afterCatch);
-      const finallyBlock = statement.getFinallyBlock();
       if (finallyBlock === undefined) return afterTryCatch;
-      const afterFinally = walk(finallyBlock, join(afterTryCatch, throwState));
+      finallyFrames.pop();
+      // `try { return res.json(x) } finally { … }`: the finally runs after the response.
+      const afterFinally = walk(finallyBlock, returns.reduce(join, join(afterTryCatch, throwState)));
       return afterTryCatch.reachable ? afterFinally : UNREACHABLE;
     }
     if (Node.isLabeledStatement(statement)) return walk(statement.getStatement(), state);

@@ -294,7 +294,8 @@ export async function runInit(options: InitOptions, io: CommandIO): Promise<numb
     moduleKind: project.moduleKind,
     appFile: config.appFile,
   });
-  if (wiring.appFile !== undefined) config.appFile = wiring.appFile;
+  // Recorded only while it is the file that creates the app, so add-task and a re-run look there.
+  config.appFile = wiring.appFile;
 
   const outcome =
     config.bullmq === true || config.scheduler !== 'none'
@@ -308,7 +309,8 @@ export async function runInit(options: InitOptions, io: CommandIO): Promise<numb
 
   const code = applyChanges(changes, { dryRun: options.dryRun, force: options.force }, io);
   if (code !== 0) return code;
-  io.stdout(wiringNote(wiring));
+  const note = wiringNote(wiring);
+  if (note !== '') io.stdout(note);
 
   const commands = installCommands(choices.packageManager, missingDependencies(root, project.packageJson, dependencies));
   const printed = commands.map((command) => `  ${formatCommand(command)}\n`).join('');
@@ -329,7 +331,7 @@ export async function runInit(options: InitOptions, io: CommandIO): Promise<numb
     `In a handler: ${HANDLER_USAGE[config.framework]}`,
     `bgtask add-task send-receipt --kind ${config.bullmq === true ? 'bullmq' : 'in-process'}`,
     ...(outcome?.nextSteps ?? []),
-    `${runScript(choices.packageManager, 'lint:tasks')}`,
+    runScript(choices.packageManager, 'lint:tasks'),
   ];
   io.stdout(`\nNext:\n${next.map((line) => `  ${line}\n`).join('')}`);
   return 0;

@@ -27,7 +27,7 @@ interface OutlivingCallback {
   /** The call that hands the callback over: `setTimeout(…)`, `res.on(…)`, `p.then(…)`, `(async () => …)()`. */
   registration: CallExpression;
   callback: Node;
-  /** For messages: `setTimeout()`, `the response's "finish" event`. */
+  /** For messages: ``a `setTimeout()` callback``, `a listener for the response's "finish" event`. */
   via: string;
   /** Response events fire only after the response; a timer or continuation may be the one that responds. */
   mayRespond: boolean;
@@ -66,12 +66,15 @@ function outlivingCallbacks(handler: Handler): OutlivingCallback[] {
     const callee = unwrapExpression(node.getExpression());
     const timer = timerCallback(node);
     if (timer !== undefined) {
-      found.push({ registration: node, callback: timer, via: `${callee.getText()}()`, mayRespond: true });
+      found.push({ registration: node, callback: timer, via: `a \`${callee.getText()}()\` callback`, mayRespond: true });
       return;
     }
     if (isFunctionLike(callee)) {
       const from = callee.isAsync() && !isAwaitedOrReturned(node, handler.fn) ? firstAwaitEnd(callee) : undefined;
-      if (from !== undefined) found.push({ registration: node, callback: callee, via: 'an async function the handler does not await', mayRespond: true, from });
+      if (from !== undefined) {
+        const via = 'the part of an un-awaited async function after its first `await`';
+        found.push({ registration: node, callback: callee, via, mayRespond: true, from });
+      }
       return;
     }
     if (!Node.isPropertyAccessExpression(callee)) return;
@@ -84,13 +87,14 @@ function outlivingCallbacks(handler: Handler): OutlivingCallback[] {
         const owner = root.getText() === handler.responseName ? 'response' : 'request';
         // 'finish' and 'close' come after the response; a request's 'end' (body read) may come before it.
         const afterResponse = eventName === undefined || RESPONSE_DONE_EVENTS.has(eventName);
-        found.push({ registration: node, callback: listener, via: `the ${owner}'s "${eventName ?? 'an event'}" event`, mayRespond: !afterResponse });
+        const via = `a listener for the ${owner}'s ${eventName === undefined ? 'events' : `"${eventName}" event`}`;
+        found.push({ registration: node, callback: listener, via, mayRespond: !afterResponse });
       }
       return;
     }
     if (isContinuationCall(node) && !isAwaitedOrReturned(node, handler.fn)) {
       for (const arg of node.getArguments()) {
-        found.push({ registration: node, callback: arg, via: `a \`.${method}()\` the handler does not await`, mayRespond: true });
+        found.push({ registration: node, callback: arg, via: `a \`.${method}()\` callback the handler does not await`, mayRespond: true });
       }
     }
   });
@@ -123,6 +127,11 @@ function onResponseHooks(sourceFile: SourceFile): Node[] {
     }
   }
   return hooks;
+}
+
+function taskLabel(fn: FunctionLike): string {
+  const name = functionName(fn);
+  return name === 'anonymous function' ? 'an inline task' : `the task \`${name}\``;
 }
 
 function viaText(via: string[]): string {
@@ -211,9 +220,9 @@ export default defineRule({
     afterResponse:
       '`{{call}}` adds a task after `{{response}}` sent the response{{via}}; the collection is sealed by then, so this throws `TaskAfterResponseError` and the task never runs. Add the task before responding.',
     insideTask:
-      '`{{call}}` adds a task to the request\'s collection from inside the task `{{task}}`{{via}}; that task runs after the response, when the collection is sealed, so this throws and the work never runs. Call the work directly inside `{{task}}`, or enqueue a durable job.',
+      '`{{call}}` adds a task to the request\'s collection from inside {{task}}{{via}}; tasks run after the response, when the collection is sealed, so this throws `TaskAfterResponseError` and the work never runs. Call the work directly in the running task, or enqueue a durable job.',
     outlivesHandler:
-      '`{{call}}` adds a task from a callback of {{callback}}{{via}}, which runs after the handler has responded; the collection is sealed by then and the task never runs. Add the task in the handler before responding.',
+      '`{{call}}` adds a task in {{callback}}{{via}}, which runs once the handler is done and the response is on its way; the collection is sealed by then, so this throws `TaskAfterResponseError` and the task never runs. Add the task in the handler before responding.',
   },
   *check({ sourceFile, index }) {
     // One finding per site: a task inside a deferred callback after a response is one bug, not three.
@@ -229,7 +238,7 @@ export default defineRule({
         const problem: Problem<MessageId> = {
           node: site.call,
           messageId: 'insideTask',
-          data: { call: shortCall(site.call), task: functionName(task.fn), via: viaText(site.via) },
+          data: { call: shortCall(site.call), task: taskLabel(task.fn), via: viaText(site.via) },
         };
         if (fresh(problem)) yield problem;
       }

@@ -82,9 +82,11 @@ export class ChangeSet {
     const writes = plan.filter((change) => change.action === 'create' || change.action === 'update');
     const staged: { temp: string; target: string }[] = [];
     const createdDirs: string[] = [];
+    let current = this.root;
     try {
       for (const change of writes) {
         const target = this.absolute(change.path);
+        current = target;
         const dir = dirname(target);
         if (!existsSync(dir)) {
           const made = mkdirSync(dir, { recursive: true });
@@ -98,8 +100,7 @@ export class ChangeSet {
       for (const { temp } of staged) rmSync(temp, { force: true });
       for (const dir of createdDirs.reverse()) rmSync(dir, { recursive: true, force: true });
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      const path = (error as NodeJS.ErrnoException).path ?? this.root;
-      throw new UsageError(`Cannot write ${path} (${code}); nothing was written. Check the directory's permissions.`);
+      throw new UsageError(`Cannot write ${relative(this.root, current) || current} (${code}); nothing was written. Check that its directory is writable and is not a file.`);
     }
     for (const { temp, target } of staged) renameSync(temp, target);
     return plan;

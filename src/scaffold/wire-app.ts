@@ -148,6 +148,43 @@ function creationStatement(node: CallExpression | NewExpression): { statement: S
   return { statement, appName: name.getText() };
 }
 
+/**
+ * Of several files that create an app, the ones no other of them imports: the main app imports
+ * its sub-apps (Hono's `app.route('/users', users)`, Express's `app.use('/admin', admin)`).
+ */
+function outermost<T extends { path: string }>(found: readonly T[], parse: (path: string) => SourceFile): T[] {
+  if (found.length < 2) return [...found];
+  const imported = new Set<string>();
+  for (const entry of found) {
+    for (const declaration of parse(entry.path).getImportDeclarations()) {
+      const specifier = declaration.getModuleSpecifierValue();
+      if (specifier.startsWith('.')) imported.add(stripExtension(posix.normalize(posix.join(posix.dirname(entry.path), specifier))));
+    }
+  }
+  const roots = found.filter((entry) => !imported.has(stripExtension(entry.path)));
+  return roots.length === 0 ? [...found] : roots;
+}
+
+/** Of several apps created in one file, those not mounted on another of them (`app.route('/api', api)`). */
+function notMounted(nodes: readonly (CallExpression | NewExpression)[]): (CallExpression | NewExpression)[] {
+  const names = new Map(nodes.map((node) => [node, creationStatement(node)?.appName]));
+  const file = nodes[0]?.getSourceFile();
+  const appNames = new Set(names.values());
+  const mounted = new Set<string>();
+  for (const call of file?.getDescendantsOfKind(SyntaxKind.CallExpression) ?? []) {
+    const callee = call.getExpression();
+    if (!Node.isPropertyAccessExpression(callee) || !appNames.has(callee.getExpression().getText())) continue;
+    const receiver = callee.getExpression().getText();
+    for (const argument of call.getArguments()) {
+      if (Node.isIdentifier(argument) && argument.getText() !== receiver) mounted.add(argument.getText());
+    }
+  }
+  return nodes.filter((node) => {
+    const name = names.get(node);
+    return name === undefined || !mounted.has(name);
+  });
+}
+
 /** The import of the adapter module in this file, if any, and whether it is installed. */
 function adapterImport(file: SourceFile, filePath: string, adapterPath: string): AdapterImport | undefined {
   const target = stripExtension(adapterPath);
@@ -285,7 +322,7 @@ export function planAppWiring(changes: ChangeSet, options: WireOptions): WireRes
     if (nodes.length > 0 && configured.includes(path)) break;
   }
   const fromConfig = found.find((entry) => configured.includes(entry.path));
-  const chosen = fromConfig === undefined ? found : [fromConfig];
+  const chosen = fromConfig === undefined ? outermost(found, parse) : [fromConfig];
 
   if (chosen.length === 0) {
     return {
@@ -303,8 +340,9 @@ export function planAppWiring(changes: ChangeSet, options: WireOptions): WireRes
     };
   }
   const appFile = only.path;
-  const [node] = only.nodes;
-  if (only.nodes.length > 1 || node === undefined) {
+  const mains = only.nodes.length > 1 ? notMounted(only.nodes) : only.nodes;
+  const [node] = mains;
+  if (mains.length > 1 || node === undefined) {
     return { status: 'manual', appFile, reason: `${appFile} creates ${only.nodes.length} ${label.replace(/^an? /, '')} apps`, lines: manualLines(options, appFile) };
   }
   const shape = creationStatement(node);
@@ -344,9 +382,10 @@ export function planAppWiring(changes: ChangeSet, options: WireOptions): WireRes
   file.insertText(anchor.getEnd(), `\n${style.indent}${installLine(options.framework, creation.appName, localName)}${style.semicolon}`);
   if (existing === undefined) {
     const specifier = importPath(appFile, options.adapterPath, options.importSuffix);
-    const importText = `import { backgroundTasks } from ${style.quote}${specifier}${style.quote};`;
     const imports = file.getStatements().filter((statement) => Node.isImportDeclaration(statement) || Node.isImportEqualsDeclaration(statement));
     const lastImport = imports.at(-1);
+    const semicolon = lastImport === undefined ? style.semicolon : lastImport.getText().endsWith(';') ? ';' : '';
+    const importText = `import { backgroundTasks } from ${style.quote}${specifier}${style.quote}${semicolon}`;
     const firstStatement = file.getStatements()[0];
     if (lastImport !== undefined) file.insertText(lastImport.getEnd(), `\n${importText}`);
     else file.insertText(firstStatement?.getStart() ?? 0, `${importText}\n\n`);

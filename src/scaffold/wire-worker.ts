@@ -31,9 +31,46 @@ function findList(file: SourceFile, list: WorkerList): ArrayLiteralExpression | 
 
 const withoutSuffix = (specifier: string): string => specifier.replace(/\.(js|ts)$/, '');
 
+/** The indentation of the line `position` sits on. */
+function lineIndent(text: string, position: number): string {
+  const lineStart = text.lastIndexOf('\n', position - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '';
+}
+
+interface TextEdit {
+  position: number;
+  insert: string;
+  /** Characters replaced from `position` (0: a pure insertion). */
+  replace?: number;
+}
+
 /**
- * Registers exports of a task module in the worker entry's `processors`/`schedules` lists by AST:
- * one import (merged into an existing one from the same module) and one element per list. A name
+ * The text edits that append `name` to an array literal without disturbing anything in it
+ * (ts-morph's addElement drops a commented-out element before the bracket): a multi-line list gets
+ * a line before its `]`, an empty one-line list becomes multi-line, a one-line list stays one line.
+ */
+function appendEdits(text: string, array: ArrayLiteralExpression, name: string): TextEdit[] {
+  const elements = array.compilerNode.elements;
+  const last = elements[elements.length - 1];
+  const close = array.getEnd() - 1;
+  if (!array.getText().includes('\n')) {
+    if (last === undefined) {
+      const indent = lineIndent(text, array.getStart());
+      return [{ position: array.getStart(), insert: `[\n${indent}  ${name},\n${indent}]`, replace: array.getWidth() }];
+    }
+    return [{ position: close, insert: `${elements.hasTrailingComma ? ' ' : ', '}${name}` }];
+  }
+  const indent = last === undefined ? `${lineIndent(text, array.getStart())}  ` : lineIndent(text, last.getStart(array.getSourceFile().compilerNode));
+  const comma: TextEdit[] = last !== undefined && !elements.hasTrailingComma ? [{ position: last.getEnd(), insert: ',' }] : [];
+  const closeLineStart = text.lastIndexOf('\n', close - 1) + 1;
+  if (/^\s*$/.test(text.slice(closeLineStart, close))) return [...comma, { position: closeLineStart, insert: `${indent}${name},\n` }];
+  // `]` right after the last element (`[\n  a]`): the new line goes before it.
+  return [{ position: close, insert: `${comma.length > 0 ? ',' : ''}\n${indent}${name}` }];
+}
+
+/**
+ * Registers exports of a task module in the worker entry's `processors`/`schedules` lists: one
+ * import (merged into an existing one from the same module) and one element per list. A name
  * already in its list is left alone, so running it twice changes nothing (Angular's insertImport).
  */
 export function registerInWorkerEntry(
@@ -50,6 +87,7 @@ export function registerInWorkerEntry(
   const specifier = importPath(entryPath, registration.modulePath, importSuffix);
   const manualSteps: string[] = [];
   const toImport: string[] = [];
+  const edits: TextEdit[] = [];
 
   for (const { name, list } of registration.entries) {
     const array = findList(file, list);
@@ -59,8 +97,13 @@ export function registerInWorkerEntry(
     }
     toImport.push(name);
     if (array.getElements().some((element) => element.getText() === name)) continue;
-    array.addElement(name, { useNewLines: true });
+    edits.push(...appendEdits(text, array, name));
   }
+  let updated = text;
+  for (const edit of edits.sort((a, b) => b.position - a.position)) {
+    updated = updated.slice(0, edit.position) + edit.insert + updated.slice(edit.position + (edit.replace ?? 0));
+  }
+  file.replaceWithText(updated);
 
   if (toImport.length > 0) {
     const existing = file.getImportDeclarations().find((declaration) => withoutSuffix(declaration.getModuleSpecifierValue()) === withoutSuffix(specifier));
@@ -72,8 +115,8 @@ export function registerInWorkerEntry(
     }
   }
 
-  const updated = file.getFullText();
-  return { text: updated, wiring: { changed: updated !== text, manualSteps } };
+  const result = file.getFullText();
+  return { text: result, wiring: { changed: result !== text, manualSteps } };
 }
 
 /** Plans the registration in the entry as the change set sees it (it may have been generated this run). */

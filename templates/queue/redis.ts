@@ -19,7 +19,7 @@ function displayUrl(): string {
 }
 
 /** How long a request waits for Redis before enqueueing fails: a client should get a 503, not a hung request. */
-const PRODUCER_TIMEOUT_MS = Number(process.env.REDIS_PRODUCER_TIMEOUT_MS ?? 2_000);
+const PRODUCER_TIMEOUT_MS = Number(process.env.REDIS_PRODUCER_TIMEOUT_MS) > 0 ? Number(process.env.REDIS_PRODUCER_TIMEOUT_MS) : 2_000;
 
 /** Redis could not be reached in time: answer 503 and let the client retry. */
 export class RedisUnavailableError extends Error {
@@ -30,8 +30,21 @@ let producer: Redis | undefined;
 let worker: Redis | undefined;
 const queuesToClose = new Set<() => Promise<void>>();
 
-function connect(options: RedisOptions): Redis {
-  return new Redis(redisUrl(), options);
+function connect(role: string, options: RedisOptions): Redis {
+  const connection = new Redis(redisUrl(), options);
+  // ioredis reports every failed reconnect attempt: log the first of an outage, and the recovery.
+  let down = false;
+  connection.on('error', (error) => {
+    if (down) return;
+    down = true;
+    console.error(`[redis] ${role} connection to ${displayUrl()} failed; retrying:`, error.message);
+  });
+  connection.on('ready', () => {
+    if (!down) return;
+    down = false;
+    console.info(`[redis] ${role} connection to ${displayUrl()} is back.`);
+  });
+  return connection;
 }
 
 /**
@@ -40,7 +53,7 @@ function connect(options: RedisOptions): Redis {
  * (https://docs.bullmq.io/patterns/failing-fast-when-redis-is-down).
  */
 export function producerConnection(): Redis {
-  producer ??= connect({ maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  producer ??= connect('producer', { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   return producer;
 }
 
@@ -49,7 +62,7 @@ export function producerConnection(): Redis {
  * commands wait out a Redis restart instead of failing, so processing resumes by itself.
  */
 export function workerConnection(): Redis {
-  worker ??= connect({ maxRetriesPerRequest: null });
+  worker ??= connect('worker', { maxRetriesPerRequest: null });
   return worker;
 }
 

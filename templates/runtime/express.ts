@@ -18,6 +18,8 @@ export function backgroundTasks(options?: BackgroundTasksOptions): RequestHandle
 
     let closed = false;
     const start = (): void => {
+      // Most requests add no task; they should cost no timer.
+      if (tasks.size === 0) return;
       // Not inline: other 'finish' listeners (loggers, metrics) should not wait for a task.
       setImmediate(() => {
         tasks.run().catch(logRunnerFailure);

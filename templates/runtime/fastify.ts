@@ -27,6 +27,11 @@ export function backgroundTasks(app: FastifyInstance, options: BackgroundTasksOp
   app.addHook('onSend', (request, reply, payload, next) => {
     const tasks = request.backgroundTasks;
     tasks.seal();
+    // Most requests add no task; they should cost no listener or timer.
+    if (tasks.size === 0) {
+      next(null, payload);
+      return;
+    }
     // onResponse waits for 'finish', which never comes once the client is gone. The tasks still
     // run then (the work was promised, the bytes just not read), and only once: run() is idempotent.
     if (reply.raw.destroyed) {
@@ -40,7 +45,7 @@ export function backgroundTasks(app: FastifyInstance, options: BackgroundTasksOp
   });
 
   app.addHook('onResponse', (request, _reply, next) => {
-    runSoon(request.backgroundTasks);
+    if (request.backgroundTasks.size > 0) runSoon(request.backgroundTasks);
     next();
   });
 

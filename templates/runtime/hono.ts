@@ -23,7 +23,11 @@ export function backgroundTasks(options?: BackgroundTasksOptions): MiddlewareHan
 }
 
 function runAfterResponse(c: Context, tasks: BackgroundTasks): void {
-  const executionCtx = executionContextOf(c);
+  // Most requests add no task; they should cost no timer or listener.
+  if (tasks.size === 0) return;
+  // Node first: there the executionCtx getter throws, and building that error on every request costs.
+  const outgoing = nodeResponseOf(c.env);
+  const executionCtx = outgoing === undefined ? executionContextOf(c) : undefined;
   if (executionCtx !== undefined) {
     // Started a macrotask later so the handler returns its Response first. Called as a method:
     // a detached waitUntil throws "Illegal invocation" on Workers.
@@ -36,7 +40,6 @@ function runAfterResponse(c: Context, tasks: BackgroundTasks): void {
       tasks.run().catch(logRunnerFailure);
     }, 0);
   };
-  const outgoing = nodeResponseOf(c.env);
   if (outgoing === undefined || outgoing.writableFinished || outgoing.destroyed) {
     start();
     return;

@@ -1,0 +1,115 @@
+// One benchmark server, run as a child process of in-process.ts (see README.md):
+//   node in-process-server.js <express|fastify|hono> <task|no-task|bare>
+// It listens on an ephemeral 127.0.0.1 port and talks to its parent over IPC. The handler is the
+// same trivial `GET /` -> 200 "ok" in every variant:
+//   task     the runtime middleware is installed and the handler adds a task that sleeps 2 s
+//   no-task  the runtime middleware is installed, the handler adds nothing
+//   bare     no middleware at all
+// The runtime is imported from templates/runtime/, so this measures exactly the code users get.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { serve, type HttpBindings } from '@hono/node-server';
+import express from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+import { backgroundTasks as expressBackgroundTasks } from '../templates/runtime/express.js';
+import { backgroundTasks as fastifyBackgroundTasks } from '../templates/runtime/fastify.js';
+import { backgroundTasks as honoBackgroundTasks } from '../templates/runtime/hono.js';
+import type { BackgroundTasksOptions } from '../templates/runtime/tasks.js';
+import { FRAMEWORKS, VARIANTS, TASK_MS, type Framework, type FromServer, type ToServer, type Variant } from './protocol.js';
+
+let added = 0;
+let completed = 0;
+let failed = 0;
+
+/** The 2-second task: a pending timer per request, as a real "send the e-mail later" would hold. */
+async function sleepTwoSeconds(_requestNumber: number): Promise<void> {
+  await sleep(TASK_MS);
+  completed += 1;
+}
+
+const options: BackgroundTasksOptions = {
+  onError: () => {
+    failed += 1;
+  },
+};
+
+function send(message: FromServer): void {
+  process.send?.(message);
+}
+
+async function startExpress(variant: Variant): Promise<Server> {
+  const app = express();
+  if (variant !== 'bare') app.use(expressBackgroundTasks(options));
+  app.get('/', (req, res) => {
+    if (variant === 'task') req.backgroundTasks.addTask(sleepTwoSeconds, ++added);
+    res.send('ok');
+  });
+  return new Promise((resolve, reject) => {
+    const server = app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(server)));
+  });
+}
+
+async function startFastify(variant: Variant): Promise<Server> {
+  const app = Fastify({ logger: false });
+  if (variant !== 'bare') await app.register(fastifyBackgroundTasks, options);
+  app.get('/', async (request, reply) => {
+    if (variant === 'task') request.backgroundTasks.addTask(sleepTwoSeconds, ++added);
+    return reply.type('text/plain').send('ok');
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return app.server;
+}
+
+async function startHono(variant: Variant): Promise<Server> {
+  const app = new Hono<{ Bindings: HttpBindings }>();
+  if (variant !== 'bare') app.use(honoBackgroundTasks(options));
+  app.get('/', (c) => {
+    if (variant === 'task') c.var.backgroundTasks.addTask(sleepTwoSeconds, ++added);
+    return c.text('ok');
+  });
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(server as Server));
+  });
+}
+
+async function waitForTasks(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (completed + failed < added && Date.now() < deadline) await sleep(50);
+}
+
+function stats(): FromServer {
+  const memory = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  return { type: 'stats', added, completed, failed, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, cpuMicros: cpu.user + cpu.system };
+}
+
+async function main(): Promise<void> {
+  const [framework, variant] = process.argv.slice(2) as [Framework | undefined, Variant | undefined];
+  if (framework === undefined || !FRAMEWORKS.includes(framework) || variant === undefined || !VARIANTS.includes(variant)) {
+    throw new Error(`usage: in-process-server.js <${FRAMEWORKS.join('|')}> <${VARIANTS.join('|')}>`);
+  }
+  if (process.send === undefined) throw new Error('in-process-server.js is started by in-process.js (it needs an IPC channel).');
+  const server = framework === 'express' ? await startExpress(variant) : framework === 'fastify' ? await startFastify(variant) : await startHono(variant);
+
+  process.on('message', (message: ToServer) => {
+    if (message.type === 'stats') {
+      send(stats());
+    } else if (message.type === 'drain') {
+      void waitForTasks(message.timeoutMs).then(() => send(stats()));
+    } else if (message.type === 'stop') {
+      server.closeAllConnections();
+      server.close(() => process.exit(0));
+    }
+  });
+  // The parent going away (crash, Ctrl-C) must not leave a server behind.
+  process.on('disconnect', () => process.exit(0));
+
+  send({ type: 'ready', port: (server.address() as AddressInfo).port });
+}
+
+main().catch((error: unknown) => {
+  console.error('[bench server] failed:', error);
+  process.exit(1);
+});

@@ -1,0 +1,26 @@
+// What in-process.ts and its server children (in-process-server.ts) say to each other over IPC.
+
+export const FRAMEWORKS = ['express', 'fastify', 'hono'] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+
+/** (a) task: middleware + a 2 s task; (b) no-task: middleware, no task; (c) bare: no middleware. */
+export const VARIANTS = ['task', 'no-task', 'bare'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+/** How long the task of the `task` variant sleeps. */
+export const TASK_MS = 2_000;
+
+export type ToServer = { type: 'stats' } | { type: 'drain'; timeoutMs: number } | { type: 'stop' };
+
+export type FromServer =
+  | { type: 'ready'; port: number }
+  | {
+      type: 'stats';
+      added: number;
+      completed: number;
+      failed: number;
+      rssBytes: number;
+      heapUsedBytes: number;
+      /** process.cpuUsage() of the server process, user + system, in microseconds. */
+      cpuMicros: number;
+    };

@@ -8,44 +8,64 @@ declare module 'fastify' {
   }
 }
 
+// Per request: null until something asks for the collection, then the collection. SENT when the
+// reply went out before anyone asked: a later request.backgroundTasks is then a sealed collection.
+const kTasks = Symbol('bgtask.backgroundTasks');
+const SENT = 'sent';
+type WithSlot = FastifyRequest & { [kTasks]: BackgroundTasks | typeof SENT | null };
+
 /** `await app.register(backgroundTasks)`, then `request.backgroundTasks.addTask(fn, ...args)` in handlers. */
 export function backgroundTasks(app: FastifyInstance, options: BackgroundTasksOptions, done: (error?: Error) => void): void {
+  // The slot is a request decoration, so Fastify initialises it in its request constructor and every
+  // request keeps one shape (cheaper than adding a property, or a WeakMap entry, per request).
+  app.decorateRequest(kTasks, null);
   // A lazy getter rather than an onRequest hook: an earlier onRequest hook that replies (auth, rate
-  // limits) skips the later ones, and the hooks below must still find a collection.
-  const collections = new WeakMap<FastifyRequest, BackgroundTasks>();
+  // limits) skips the later ones. It also means most requests, which add no task, never make one.
   app.decorateRequest('backgroundTasks', {
     getter(this: FastifyRequest): BackgroundTasks {
-      let tasks = collections.get(this);
-      if (tasks === undefined) {
-        tasks = new BackgroundTasks(options);
-        collections.set(this, tasks);
-      }
+      const request = this as WithSlot;
+      const slot = request[kTasks];
+      if (slot !== null && slot !== SENT) return slot;
+      const tasks = new BackgroundTasks(options);
+      if (slot === SENT) tasks.seal();
+      request[kTasks] = tasks;
       return tasks;
     },
   });
 
   app.addHook('onSend', (request, reply, payload, next) => {
-    const tasks = request.backgroundTasks;
-    tasks.seal();
+    const slot = (request as WithSlot)[kTasks];
+    if (slot === null) {
+      // No collection to seal: remember the reply went out instead of making one just to seal it.
+      (request as WithSlot)[kTasks] = SENT;
+      next(null, payload);
+      return;
+    }
+    if (slot === SENT) {
+      next(null, payload);
+      return;
+    }
+    slot.seal();
     // Most requests add no task; they should cost no listener or timer.
-    if (tasks.size === 0) {
+    if (slot.size === 0) {
       next(null, payload);
       return;
     }
     // onResponse waits for 'finish', which never comes once the client is gone. The tasks still
     // run then (the work was promised, the bytes just not read), and only once: run() is idempotent.
     if (reply.raw.destroyed) {
-      runSoon(tasks);
+      runSoon(slot);
     } else {
       reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) runSoon(tasks);
+        if (!reply.raw.writableFinished) runSoon(slot);
       });
     }
     next(null, payload);
   });
 
   app.addHook('onResponse', (request, _reply, next) => {
-    if (request.backgroundTasks.size > 0) runSoon(request.backgroundTasks);
+    const slot = (request as WithSlot)[kTasks];
+    if (slot !== null && slot !== SENT && slot.size > 0) runSoon(slot);
     next();
   });
 

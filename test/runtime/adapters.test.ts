@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Socket, type AddressInfo } from 'node:net';
 import { serve, type HttpBindings } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { backgroundTasks as expressBackgroundTasks } from '../../templates/runtime/express.js';
 import { backgroundTasks as fastifyBackgroundTasks } from '../../templates/runtime/fastify.js';
 import { backgroundTasks as honoBackgroundTasks } from '../../templates/runtime/hono.js';
-import { TaskAfterResponseError, type BackgroundTask, type BackgroundTasks } from '../../templates/runtime/tasks.js';
+import { BackgroundTasks as BackgroundTasksClass, TaskAfterResponseError, type BackgroundTask, type BackgroundTasks } from '../../templates/runtime/tasks.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared plumbing: a probe the tasks report into, and the same routes in all three frameworks.
@@ -120,7 +120,10 @@ interface RouteContext {
 const BIG_BODY = Buffer.alloc(16 * 1024 * 1024, 'x');
 
 /** What each route does before responding. Every framework runs this from its handler. */
-async function beforeResponse({ scenario, id, tasks, responseFinished, clientGone }: RouteContext): Promise<void> {
+async function beforeResponse(context: RouteContext): Promise<void> {
+  // These never ask for the collection before responding (the adapters make it lazily).
+  if (context.scenario === 'untouched' || context.scenario === 'lateonly') return;
+  const { scenario, id, tasks, responseFinished, clientGone } = context;
   switch (scenario) {
     case 'slow':
       tasks.addTask(slowTask, id, responseFinished);
@@ -169,8 +172,11 @@ async function beforeResponse({ scenario, id, tasks, responseFinished, clientGon
 }
 
 /** A handler calling addTask after it has responded; where the framework allows it synchronously. */
-function afterResponse(scenario: string, tasks: BackgroundTasks): void {
-  if (scenario !== 'late') return;
+function afterResponse(scenario: string, collection: () => BackgroundTasks): void {
+  if (scenario !== 'late' && scenario !== 'lateonly') return;
+  // 'lateonly': the first access to the collection comes only now, after the response.
+  const tasks = collection();
+  if (scenario === 'lateonly') probe.captured.set('lateonly', tasks);
   try {
     tasks.addTask(lateTask);
   } catch (error) {
@@ -194,9 +200,18 @@ async function startExpress(): Promise<Running> {
   app.get('/:scenario', async (req, res) => {
     const scenario = req.params.scenario;
     const id = typeof req.query.id === 'string' ? req.query.id : '';
-    await beforeResponse({ scenario, id, tasks: req.backgroundTasks, responseFinished: () => res.writableFinished, clientGone: () => once(res, 'close') });
+    await beforeResponse({
+      scenario,
+      id,
+      // A getter, so a scenario that never uses the collection never asks for it.
+      get tasks() {
+        return req.backgroundTasks;
+      },
+      responseFinished: () => res.writableFinished,
+      clientGone: () => once(res, 'close'),
+    });
     res.send(scenario === 'big' ? BIG_BODY : `ok ${scenario}`);
-    afterResponse(scenario, req.backgroundTasks);
+    afterResponse(scenario, () => req.backgroundTasks);
   });
   app.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(500).send('failed');
@@ -215,12 +230,14 @@ async function startFastify(): Promise<Running> {
     await beforeResponse({
       scenario,
       id: request.query.id ?? '',
-      tasks: request.backgroundTasks,
+      get tasks() {
+        return request.backgroundTasks;
+      },
       responseFinished: () => reply.raw.writableFinished,
       clientGone: () => once(reply.raw, 'close'),
     });
     reply.send(scenario === 'big' ? BIG_BODY : `ok ${scenario}`);
-    afterResponse(scenario, request.backgroundTasks);
+    afterResponse(scenario, () => request.backgroundTasks);
     return reply;
   });
   app.setErrorHandler(async (_error, _request, reply) => reply.code(500).send('failed'));
@@ -233,7 +250,7 @@ async function startHono(): Promise<Running> {
   // Registered before backgroundTasks(), so its code after next() runs once the chain has responded.
   app.use(async (c, next) => {
     await next();
-    afterResponse(c.req.path.slice(1), c.var.backgroundTasks);
+    afterResponse(c.req.path.slice(1), () => c.var.backgroundTasks);
   });
   app.use(honoBackgroundTasks({ onError: probe.onError }));
   app.get('/:scenario', async (c) => {
@@ -241,7 +258,9 @@ async function startHono(): Promise<Running> {
     await beforeResponse({
       scenario,
       id: c.req.query('id') ?? '',
-      tasks: c.get('backgroundTasks'),
+      get tasks() {
+        return c.get('backgroundTasks');
+      },
       responseFinished: () => c.env.outgoing.writableFinished,
       clientGone: () => once(c.env.outgoing, 'close'),
     });
@@ -355,6 +374,27 @@ describe.each([
     expect(probe.events).toEqual(['late:before']);
   });
 
+  it('answers a request that never asks for its collection, and keeps serving the next ones', async () => {
+    expect(await get(`${server.url}/untouched`)).toEqual({ status: 200, body: 'ok untouched' });
+    expect(await get(`${server.url}/record?id=after`)).toEqual({ status: 200, body: 'ok record' });
+    await probe.until(() => probe.events.includes('record:after'), "the next request's task");
+    await turns();
+    expect(probe.events).toEqual(['record:after']);
+    expect(probe.errors).toEqual([]);
+  });
+
+  it('rejects a late task on a collection first asked for after responding', async () => {
+    expect(await get(`${server.url}/lateonly`)).toEqual({ status: 200, body: 'ok lateonly' });
+    expect(probe.late).toHaveLength(1);
+    const [error] = probe.late;
+    expect(error).toBeInstanceOf(TaskAfterResponseError);
+    expect((error as TaskAfterResponseError).message).toContain('"lateTask"');
+    expect((error as TaskAfterResponseError).message).toMatch(/before sending the response/);
+    expect(probe.captured.get('lateonly')?.sealed).toBe(true);
+    await turns(5);
+    expect(probe.events).toEqual([]);
+  });
+
   it('reports a task that adds to its own request from inside, without running the addition', async () => {
     expect((await get(`${server.url}/reenqueue`)).status).toBe(200);
     await probe.until(() => probe.errors.length === 1, 'the reported error');
@@ -442,6 +482,52 @@ describe('express adapter: response ended but never finished', () => {
     await probe.until(() => probe.events.includes('task') && probe.events.includes('real end'), 'the task');
     await turns(5);
     expect(probe.count('task')).toBe(1);
+  });
+});
+
+describe('express adapter: where the lazy collection lives', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+    expect(crashes).not.toHaveBeenCalled();
+  });
+
+  it('gives a hand-made request (not from an Express app) its own collection, leaving Object.prototype alone', () => {
+    const req = {} as express.Request;
+    const res = new http.ServerResponse(new http.IncomingMessage(new Socket())) as unknown as express.Response;
+    let called = false;
+    expressBackgroundTasks()(req, res, () => {
+      called = true;
+    });
+    expect(called).toBe(true);
+    expect(Object.hasOwn(Object.prototype, 'backgroundTasks')).toBe(false);
+    expect(req.backgroundTasks.sealed).toBe(false);
+  });
+
+  it('works in a mounted app, and lets a middleware replace the collection', async () => {
+    probe = new Probe();
+    const child = express();
+    child.use(expressBackgroundTasks({ onError: probe.onError }));
+    child.get('/', (req, res) => {
+      req.backgroundTasks.addTask(record, 'child');
+      res.send('ok child');
+    });
+    const app = express();
+    app.use('/child', child);
+    const replacement = new BackgroundTasksClass();
+    app.get('/replace', expressBackgroundTasks(), (req, res) => {
+      req.backgroundTasks = replacement;
+      res.send(String(req.backgroundTasks === replacement));
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    close = () => closeServer(server);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    expect(await get(`${url}/child`)).toEqual({ status: 200, body: 'ok child' });
+    await probe.until(() => probe.events.includes('child'), 'the task of the mounted app');
+    expect(await get(`${url}/replace`)).toEqual({ status: 200, body: 'true' });
   });
 });
 

@@ -78,11 +78,14 @@ export interface __TaskName__Status {
 /** The job's state, progress, result and failure reason; undefined for an unknown (or removed) id. */
 export async function get__TaskName__Status(id: string): Promise<__TaskName__Status | undefined> {
   await producerReady();
+  // State first, then the job: a job read after its state is at least as new, so a "completed" or
+  // "failed" answer always carries that attempt's result, reason and count.
+  const state = await __taskName__Queue().getJobState(id);
   const job = await __taskName__Queue().getJob(id);
   if (job === undefined) return undefined;
   return {
     id,
-    state: await job.getState(),
+    state,
     progress: job.progress,
     result: job.returnvalue ?? null,
     failedReason: job.failedReason ?? null,

@@ -31,8 +31,9 @@ export interface BgtaskConfig {
   scaffold?: ScaffoldConfig;
 }
 
-/** Where a path sits for messages: relative to the working directory when that is shorter. */
-export function displayPath(path: string, cwd = process.cwd()): string {
+/** Where a path sits for messages: relative to the working directory when given and inside it, else as is. */
+export function displayPath(path: string, cwd?: string): string {
+  if (cwd === undefined) return path;
   const rel = relative(cwd, path);
   return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
 }

@@ -11,14 +11,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { __taskName__Queue, enqueue__TaskName__ } from '../templates/bullmq/__task-name__.queue.js';
 import { closeQueueConnections } from '../templates/queue/redis.js';
-
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
+import { intFromEnv } from './protocol.js';
 
 const WARMUP = intFromEnv('BENCH_ENQUEUE_WARMUP', 200);
 const JOBS = intFromEnv('BENCH_ENQUEUE_JOBS', 2_000);

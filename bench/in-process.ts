@@ -14,15 +14,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { FRAMEWORKS, TASK_MS, VARIANTS, type Framework, type FromServer, type ToServer, type Variant } from './protocol.js';
-
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
+import { FRAMEWORKS, intFromEnv, TASK_MS, VARIANTS, type Framework, type FromServer, type ToServer, type Variant } from './protocol.js';
 
 const WARMUP = intFromEnv('BENCH_WARMUP', 500);
 const REQUESTS = intFromEnv('BENCH_REQUESTS', 5_000);

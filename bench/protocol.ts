@@ -24,3 +24,12 @@ export type FromServer =
       /** process.cpuUsage() of the server process, user + system, in microseconds. */
       cpuMicros: number;
     };
+
+/** A positive whole number from the environment, for the benches' knobs. */
+export function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}

@@ -182,3 +182,16 @@ export function findHandlers(sourceFile: SourceFile): Handler[] {
   }
   return [...found.values()];
 }
+
+/** Fastify `app.addHook(event, hook)` registrations in a file: request-lifecycle code that the rules judge like handlers. */
+export function fastifyHooks(sourceFile: SourceFile): { event: string; hook: Node }[] {
+  const hooks: { event: string; hook: Node }[] = [];
+  sourceFile.forEachDescendant((node) => {
+    if (!Node.isCallExpression(node)) return;
+    const callee = unwrapExpression(node.getExpression());
+    const name = Node.isIdentifier(callee) ? callee.getText() : Node.isPropertyAccessExpression(callee) ? callee.getName() : undefined;
+    const [event, hook] = node.getArguments();
+    if (name === 'addHook' && event !== undefined && Node.isStringLiteral(event) && hook !== undefined) hooks.push({ event: event.getLiteralValue(), hook });
+  });
+  return hooks;
+}

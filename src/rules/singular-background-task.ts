@@ -60,12 +60,6 @@ function runsAfterResponse(fn: FunctionLike): boolean {
   return name === 'addHook' && event === 'onResponse';
 }
 
-/** `emitter.on("failed", fn)`: an event listener that the route-method heuristic mistakes for a Hono `app.on(method, path, fn)`. */
-function isEventListener(fn: FunctionLike): boolean {
-  const call = callReceivingFunction(fn);
-  return call !== undefined && Node.isCallExpression(call) && calleeName(call) === 'on' && call.getArguments().length === 2;
-}
-
 interface Analysis {
   handlers: Set<FunctionLike>;
   /** Handlers and the project functions they call while the request is being handled. */
@@ -80,7 +74,7 @@ function analyse(index: ProjectIndex): Analysis {
   const handlers = new Set<FunctionLike>();
   for (const file of index.project.getSourceFiles()) {
     if (file.isDeclarationFile() || file.isInNodeModules()) continue;
-    for (const handler of index.handlersIn(file)) if (!isEventListener(handler.fn)) handlers.add(handler.fn);
+    for (const handler of index.handlersIn(file)) handlers.add(handler.fn);
   }
   const duringRequest = new Set<FunctionLike>(handlers);
   let frontier = [...handlers];

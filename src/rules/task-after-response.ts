@@ -1,5 +1,5 @@
-import { Node, SyntaxKind } from 'ts-morph';
-import type { CallExpression, SourceFile } from 'ts-morph';
+import { Node } from 'ts-morph';
+import type { CallExpression } from 'ts-morph';
 import {
   callsIn,
   chainRoot,
@@ -11,7 +11,7 @@ import {
   unwrapExpression,
   type FunctionLike,
 } from '../analysis/functions.js';
-import type { Handler } from '../analysis/handlers.js';
+import { fastifyHooks, type Handler } from '../analysis/handlers.js';
 import { isCollectionAddTask, type ProjectIndex } from '../analysis/project-index.js';
 import { timerCallback } from '../analysis/promises.js';
 import { callsAfterResponseIn, directResponse, isAwaitedOrReturned, isContinuationCall, responseEndingMatcher } from '../analysis/response-flow.js';
@@ -114,19 +114,6 @@ function respondsItself(entry: OutlivingCallback, isResponseEnding: (call: CallE
   if (ownerBody === undefined) return true;
   const registrationEnd = entry.registration.getEnd();
   return !callsIn(ownerBody, { enterNestedFunctions: false }).some((call) => call.getStart() > registrationEnd && isResponseEnding(call));
-}
-
-/** `app.addHook('onResponse', fn)`: Fastify runs it once the response has been sent. */
-function onResponseHooks(sourceFile: SourceFile): Node[] {
-  const hooks: Node[] = [];
-  for (const call of sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
-    const callee = unwrapExpression(call.getExpression());
-    const [name, hook] = call.getArguments();
-    if (Node.isPropertyAccessExpression(callee) && callee.getName() === 'addHook' && name !== undefined && hook !== undefined) {
-      if (Node.isStringLiteral(name) && name.getLiteralValue() === 'onResponse') hooks.push(hook);
-    }
-  }
-  return hooks;
 }
 
 function taskLabel(fn: FunctionLike): string {
@@ -246,7 +233,8 @@ export default defineRule({
     for (const handler of index.handlersIn(sourceFile)) {
       for (const problem of handlerProblems(index, handler)) if (fresh(problem)) yield problem;
     }
-    for (const hook of onResponseHooks(sourceFile)) {
+    // Fastify runs onResponse hooks once the response has been sent.
+    for (const { hook } of fastifyHooks(sourceFile).filter((registration) => registration.event === 'onResponse')) {
       for (const site of sitesInCallback(index, hook)) {
         const problem: Problem<MessageId> = {
           node: site.node,

@@ -1,6 +1,7 @@
 import { Node } from 'ts-morph';
 import type { CallExpression, SourceFile } from 'ts-morph';
 import { calleeName, expressionLabel, functionName, isFunctionLike, isInside, resolveCallee, resolveFunction, unwrapExpression, type FunctionLike } from '../analysis/functions.js';
+import { fastifyHooks } from '../analysis/handlers.js';
 import type { ProjectIndex } from '../analysis/project-index.js';
 import {
   isCommentedBlock,
@@ -88,17 +89,12 @@ function backgroundCallbacks(sourceFile: SourceFile): { fn: FunctionLike; work: 
   return found;
 }
 
-/** Fastify `app.addHook('onResponse', fn)`: request lifecycle code, judged like a handler. */
-function fastifyHooks(sourceFile: SourceFile): { fn: FunctionLike; work: Work }[] {
-  const found: { fn: FunctionLike; work: Work }[] = [];
-  sourceFile.forEachDescendant((node) => {
-    if (!Node.isCallExpression(node) || calleeName(node) !== 'addHook') return;
-    const [name, hook] = node.getArguments();
+/** Fastify hooks: request lifecycle code, judged like a handler. */
+function fastifyHookWorks(sourceFile: SourceFile): { fn: FunctionLike; work: Work }[] {
+  return fastifyHooks(sourceFile).flatMap(({ event, hook }) => {
     const fn = resolveFunction(hook);
-    if (name === undefined || !Node.isStringLiteral(name) || fn === undefined) return;
-    found.push({ fn, work: { role: 'handler', label: `a Fastify \`${name.getLiteralValue()}\` hook` } });
+    return fn === undefined ? [] : [{ fn, work: { role: 'handler' as const, label: `a Fastify \`${event}\` hook` } }];
   });
-  return found;
 }
 
 /** Calls a function makes itself, including in nested callbacks that are not work of their own. */
@@ -135,7 +131,7 @@ function projectWorks(index: ProjectIndex): Map<FunctionLike, Work> {
   }
   for (const file of files) {
     for (const handler of index.handlersIn(file)) if (!works.has(handler.fn)) works.set(handler.fn, { role: 'handler', label: 'a request handler' });
-    for (const hook of fastifyHooks(file)) if (!works.has(hook.fn) && isProjectFunction(hook.fn)) works.set(hook.fn, hook.work);
+    for (const hook of fastifyHookWorks(file)) if (!works.has(hook.fn) && isProjectFunction(hook.fn)) works.set(hook.fn, hook.work);
   }
   const queue: { fn: FunctionLike; origin: string; depth: number }[] = [...works].map(([fn, work]) => ({ fn, origin: work.label, depth: 0 }));
   for (let next = 0; next < queue.length; next += 1) {

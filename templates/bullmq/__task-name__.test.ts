@@ -22,7 +22,9 @@ describe.skipIf(process.env.REDIS_URL === undefined)('__task-name__ job', () => 
   });
 
   it('is enqueued, run by its processor and reported completed', async () => {
-    const worker = new Worker(__taskName__QueueName, process__TaskName__, { connection: workerConnection() });
+    // No stalled-job check: its first run would block every other worker's checks on this queue for
+    // 30 s (BullMQ keeps a stalled-check key for the interval), in a Redis that real workers may share.
+    const worker = new Worker(__taskName__QueueName, process__TaskName__, { connection: workerConnection(), skipStalledCheck: true });
     try {
       const id = await enqueue__TaskName__({ id: 'test' });
       const status = await settled(id, 10_000);

@@ -47,7 +47,8 @@ function startWorker(registration: ProcessorRegistration): Worker {
     connection: workerConnection(),
     concurrency: registration.concurrency ?? 1,
     // A job holds a lock its worker renews; if the worker dies, another one redoes the job about
-    // lockDuration + stalledInterval later. BullMQ's defaults (30 s each) suit most jobs.
+    // lockDuration + stalledInterval later. BullMQ's defaults (30 s each) suit most jobs. Give every
+    // process on the same Redis the same values: a stalled check holds off the others for its own interval.
     lockDuration: milliseconds('WORKER_LOCK_DURATION_MS', 30_000),
     stalledInterval: milliseconds('WORKER_STALLED_INTERVAL_MS', 30_000),
   });

@@ -20,7 +20,9 @@ describe.skipIf(process.env.REDIS_URL === undefined)('__task-name__ schedule', (
   });
 
   it('runs a job with its processor', async () => {
-    const worker = new Worker(__taskName__QueueName, process__TaskName__, { connection: workerConnection() });
+    // No stalled-job check: its first run would block every other worker's checks on this queue for
+    // 30 s (BullMQ keeps a stalled-check key for the interval), in a Redis that real workers may share.
+    const worker = new Worker(__taskName__QueueName, process__TaskName__, { connection: workerConnection(), skipStalledCheck: true });
     try {
       const job = await queue.add('__task-name__', {});
       const deadline = Date.now() + 10_000;

@@ -43,6 +43,25 @@ describe('BackgroundTask', () => {
     expect(seen).toEqual(['a@example.com', 2]);
   });
 
+  it('awaits a returned thenable, resolves to nothing, and rejects on a throw or a rejection', async () => {
+    const order: string[] = [];
+    // A thenable that is not a native promise (a query builder, say): run() waits for it too.
+    const query = {
+      then(resolve: (value: string) => void): void {
+        setTimeout(() => {
+          order.push('query done');
+          resolve('rows');
+        }, 5);
+      },
+    };
+    const pending = new BackgroundTask(() => query).run();
+    order.push('run returned');
+    await expect(pending).resolves.toBeUndefined();
+    expect(order).toEqual(['run returned', 'query done']);
+    await expect(new BackgroundTask(throwsSync).run()).rejects.toThrow('sync failure');
+    await expect(new BackgroundTask(rejectsAsync).run()).rejects.toThrow('async failure');
+  });
+
   it('names anonymous functions and rejects non-functions', () => {
     expect(new BackgroundTask(() => undefined).name).toBe('<anonymous>');
     // @ts-expect-error -- the result of calling the task instead of the task

@@ -6,23 +6,37 @@ export type TaskFunction<Args extends unknown[]> = (...args: Args) => unknown;
 /** One deferred call. The unit that the collection holds; rarely the right thing in a handler. */
 export class BackgroundTask<Args extends unknown[] = unknown[]> {
   readonly name: string;
-  // A closure instead of stored fn/args keeps Args out of the instance type, so a
-  // BackgroundTask<[string]> is also a BackgroundTask (what onError receives).
-  readonly #call: () => unknown;
+  // Typed without Args, so a BackgroundTask<[string]> is also a BackgroundTask (what onError receives).
+  readonly #fn: (...args: never[]) => unknown;
+  readonly #args: readonly unknown[];
 
   constructor(fn: TaskFunction<Args>, ...args: Args) {
     if (typeof fn !== 'function') {
       throw new TypeError(`A background task must be a function, got ${typeof fn}: pass the function and its arguments, not the result of calling it.`);
     }
     this.name = fn.name || '<anonymous>';
-    this.#call = () => fn(...args);
+    this.#fn = fn;
+    this.#args = args;
   }
 
   /** Calls the function with its arguments, awaiting it if it returns a promise. */
-  async run(): Promise<void> {
-    await this.#call();
+  run(): Promise<void> {
+    // Not an async method: a task may wait for seconds, and an async frame held all that time
+    // would double what each waiting task keeps in memory.
+    try {
+      const result: unknown = Reflect.apply(this.#fn, undefined, this.#args);
+      return isThenable(result) ? Promise.resolve(result).then(ignoreResult) : Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function ignoreResult(): void {}
 
 export interface BackgroundTasksOptions {
   /** Called once per failed task. Default: `console.error` with the task's name. */

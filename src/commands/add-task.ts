@@ -113,7 +113,7 @@ export async function runAddTask(options: AddTaskOptions, io: CommandIO): Promis
   const code = applyChanges(changes, options, io);
   if (code !== 0 || options.dryRun) return code;
   const deps = { ...project.packageJson.dependencies, ...project.packageJson.devDependencies };
-  const missing = outcome.dependencies.filter((dependency) => deps[dependency] === undefined);
+  const missing = [...outcome.dependencies, ...(outcome.devDependencies ?? [])].filter((dependency) => deps[dependency] === undefined);
   if (missing.length > 0) io.stdout(`\nThis task needs ${missing.join(', ')}; run \`bgtask init\` with the matching options, or install them.\n`);
   if (outcome.nextSteps.length > 0) io.stdout(`\nNext:\n${outcome.nextSteps.map((line) => `  ${line}`).join('\n')}\n`);
   return 0;

@@ -169,7 +169,11 @@ function dependenciesFor(choices: Choices, outcome: PlanOutcome | undefined): De
   if (choices.bullmq) for (const name of ['bullmq', 'ioredis']) names.add(name);
   if (choices.scheduler === 'croner') names.add('croner');
   for (const name of outcome?.dependencies ?? []) names.add(name);
-  return [...names].sort().map((name) => ({ name, range: testedRange(name), dev: false }));
+  const devNames = [...new Set(outcome?.devDependencies ?? [])].filter((name) => !names.has(name));
+  return [
+    ...[...names].sort().map((name) => ({ name, range: testedRange(name), dev: false })),
+    ...devNames.sort().map((name) => ({ name, range: testedRange(name), dev: true })),
+  ];
 }
 
 /**

@@ -64,11 +64,17 @@ export function detectPackageManager(root: string, env: Readonly<Record<string, 
   return PACKAGE_MANAGERS.find((manager) => manager === agent) ?? 'npm';
 }
 
-function importSuffixFor(root: string): '.js' | '' {
+/** The project's tsconfig.json as tsc reads it (extends, defaults), or undefined when it has none. */
+export function readTsconfig(root: string): ts.ParsedCommandLine | undefined {
   const path = join(root, 'tsconfig.json');
-  if (!existsSync(path)) return '.js';
+  if (!existsSync(path)) return undefined;
   const { config } = ts.parseConfigFileTextToJson(path, readFileSync(path, 'utf8'));
-  const parsed = ts.parseJsonConfigFileContent(config ?? {}, ts.sys, root, undefined, path);
+  return ts.parseJsonConfigFileContent(config ?? {}, ts.sys, root, undefined, path);
+}
+
+function importSuffixFor(root: string): '.js' | '' {
+  const parsed = readTsconfig(root);
+  if (parsed === undefined) return '.js';
   const resolution = parsed.options.moduleResolution;
   const module = parsed.options.module;
   const nodeStyle =

@@ -346,14 +346,26 @@ describe('bgtask init with BullMQ and a scheduler', () => {
   it('adds the tested ranges of bullmq, ioredis and croner, and the queue plumbing', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const pkg = readJson(root, 'package.json') as { dependencies: Record<string, string>; scripts: Record<string, string> };
+    const pkg = readJson(root, 'package.json') as { dependencies: Record<string, string>; devDependencies: Record<string, string>; scripts: Record<string, string> };
     expect(pkg.dependencies).toMatchObject({ bullmq: '^6.7.0', croner: '^11.0.1', ioredis: '^6.0.0' });
-    expect(pkg.scripts.worker).toBeDefined();
+    // The fixture's tsconfig does not emit, so the worker script runs the TypeScript entry with tsx.
+    expect(pkg.scripts.worker).toBe('tsx src/worker.ts');
+    expect(pkg.devDependencies.tsx).toMatch(/^\^4\.\d+\.\d+$/);
     expect(readJson(root, 'bgtask.json')).toMatchObject({ scaffold: { bullmq: true, scheduler: 'croner' } });
     expect(result.stdout).toContain('npm install "bullmq@^6.7.0" "croner@^11.0.1" "ioredis@^6.0.0"');
+    expect(result.stdout).toContain(`npm install --save-dev "tsx@${pkg.devDependencies.tsx}" "bgtask@^${OWN_VERSION}"`);
     expect(existsSync(join(root, 'src/background/redis.ts'))).toBe(true);
     expect(existsSync(join(root, 'src/worker.ts'))).toBe(true);
   });
+
+  it('has a worker script that starts the worker entry', () => {
+    // npm run puts node_modules/.bin (the fixture links the repository's, which has tsx) on PATH.
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const key of Object.keys(env)) if (key.startsWith('VITEST')) delete env[key];
+    const worker = spawnSync('npm', ['run', '--silent', 'worker'], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+    expect(worker.status).toBe(0);
+    expect(worker.stderr).toContain('[worker] nothing is registered yet');
+  }, 60_000);
 
   it('type-checks, lints clean and changes nothing when run again', () => {
     expect(tsc(root)).toEqual({ code: 0, output: '' });

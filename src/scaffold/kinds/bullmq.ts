@@ -1,17 +1,17 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
-import { ts } from 'ts-morph';
 import { UsageError } from '../../errors.js';
 import type { ScaffoldConfig } from '../../linter/config.js';
 import type { ChangeSet } from '../changes.js';
 import { baseTemplates, taskVariables, workerEntryPath } from '../layout.js';
 import { importPath, renderTemplate, type TemplateMap, type TemplateVariables } from '../render.js';
-import type { PackageJson, ProjectInfo } from '../project.js';
+import { readTsconfig, type PackageJson, type ProjectInfo } from '../project.js';
 import { planWorkerRegistration, type WorkerRegistration } from '../wire-worker.js';
 import type { PlanOutcome, TaskContext } from './types.js';
 
 /** What the queue plumbing's code imports: the worker entry runs BullMQ Workers on an ioredis connection. */
 const QUEUE_DEPENDENCIES = ['bullmq', 'ioredis'];
+/** Runs the worker entry's TypeScript where the project's tsconfig does not emit JavaScript. */
+const TSX = 'tsx';
 
 type PlumbingContext = Omit<TaskContext, 'names'>;
 
@@ -33,10 +33,8 @@ function runScript(project: ProjectInfo, script: string): string {
 
 /** Where tsc writes the worker entry's JavaScript, when the project's tsconfig emits to an outDir. */
 function compiledEntry(root: string, entry: string): string | undefined {
-  const configPath = join(root, 'tsconfig.json');
-  if (!existsSync(configPath)) return undefined;
-  const { config } = ts.parseConfigFileTextToJson(configPath, readFileSync(configPath, 'utf8'));
-  const parsed = ts.parseJsonConfigFileContent(config ?? {}, ts.sys, root, undefined, configPath);
+  const parsed = readTsconfig(root);
+  if (parsed === undefined) return undefined;
   const { outDir, noEmit } = parsed.options;
   if (outDir === undefined || noEmit === true) return undefined;
   const entryPath = resolve(root, entry);
@@ -56,21 +54,20 @@ function compiledEntry(root: string, entry: string): string | undefined {
 
 /**
  * The `worker` script. A project whose tsconfig emits to an outDir runs its compiled JavaScript, as
- * its `start` script does; otherwise the entry runs through tsx (installed or not: then a step says so).
+ * its `start` script does; otherwise the entry runs through tsx, which then becomes a devDependency.
  */
-function workerScript(context: PlumbingContext): { command: string; note?: string } {
+function workerScript(context: PlumbingContext): { command: string; note?: string; devDependencies: string[] } {
   const { project, config } = context;
   const entry = workerEntryPath(config);
   const compiled = compiledEntry(project.root, entry);
   if (compiled !== undefined) {
-    return { command: `node ${compiled}`, note: `The worker script runs ${compiled}: build the project (tsc) before \`${runScript(project, 'worker')}\`.` };
+    return {
+      command: `node ${compiled}`,
+      note: `The worker script runs ${compiled}: build the project (tsc) before \`${runScript(project, 'worker')}\`.`,
+      devDependencies: [],
+    };
   }
-  const declared = { ...project.packageJson.dependencies, ...project.packageJson.devDependencies };
-  if (declared.tsx !== undefined) return { command: `tsx ${entry}` };
-  return {
-    command: `tsx ${entry}`,
-    note: `The worker script runs TypeScript with tsx, which this project does not list: install it as a devDependency, or compile with tsc and point the script at ${entry.replace(/\.ts$/, '.js')} in your outDir.`,
-  };
+  return { command: `tsx ${entry}`, devDependencies: [TSX] };
 }
 
 function detectIndent(text: string): string | number {
@@ -78,8 +75,11 @@ function detectIndent(text: string): string | number {
   return match?.[1] ?? 2;
 }
 
-/** Adds the `worker` script unless package.json already has one (the user's own wins). */
-function planWorkerScript(context: PlumbingContext): string[] {
+/**
+ * Adds the `worker` script unless package.json already has one (the user's own wins). Returns the
+ * notes for the user and the devDependencies the script runs.
+ */
+function planWorkerScript(context: PlumbingContext): { notes: string[]; devDependencies: string[] } {
   const { changes } = context;
   const text = changes.read('package.json');
   if (text === undefined) throw new UsageError(`No package.json in ${changes.root}.`);
@@ -89,11 +89,11 @@ function planWorkerScript(context: PlumbingContext): string[] {
   } catch (error) {
     throw new UsageError(`package.json is not valid JSON (${(error as Error).message}); fix it and run again.`);
   }
-  if (json.scripts?.worker !== undefined) return [];
-  const { command, note } = workerScript(context);
+  if (json.scripts?.worker !== undefined) return { notes: [], devDependencies: [] };
+  const { command, note, devDependencies } = workerScript(context);
   json.scripts = { ...json.scripts, worker: command };
   changes.edit('package.json', `${JSON.stringify(json, null, detectIndent(text))}\n`);
-  return note === undefined ? [] : [note];
+  return { notes: note === undefined ? [] : [note], devDependencies };
 }
 
 function plumbingTemplates(config: ScaffoldConfig): TemplateMap {
@@ -111,17 +111,18 @@ export function planQueuePlumbing(context: PlumbingContext, options: { bullmq: b
   const entry = workerEntryPath(config);
   generateTemplates(changes, ['queue/redis.ts'], map, {}, config);
   if (!changes.exists(entry)) generateTemplates(changes, ['queue/worker.ts'], map, {}, config);
-  const notes = planWorkerScript(context);
+  const { notes, devDependencies } = planWorkerScript(context);
   const dependencies = [...QUEUE_DEPENDENCIES, ...(options.scheduler === 'croner' ? ['croner'] : [])];
   const runs = [options.bullmq ? 'BullMQ processors' : undefined, options.scheduler === 'none' ? undefined : 'schedules'].filter((what) => what !== undefined);
   return {
     dependencies,
+    devDependencies,
     nextSteps: [`Run the worker (${runs.join(' and ') || 'queue processors'}) beside the server: REDIS_URL=redis://127.0.0.1:6379 ${runScript(project, 'worker')}`, ...notes],
   };
 }
 
 /** For add-task: plans whatever of the plumbing is missing (a project set up without BullMQ), leaving existing files alone. */
-export function ensureQueuePlumbing(context: PlumbingContext): string[] {
+export function ensureQueuePlumbing(context: PlumbingContext): { notes: string[]; devDependencies: string[] } {
   const { config, changes } = context;
   const map = plumbingTemplates(config);
   if (!changes.exists(redisModulePath(config))) generateTemplates(changes, ['queue/redis.ts'], map, {}, config);
@@ -151,7 +152,7 @@ const STATUS_USAGE: Record<ScaffoldConfig['framework'], (name: string) => string
 /** Plans a BullMQ task: queue and producer, processor registered in the worker entry, status route, test. */
 export function planBullmqTask(context: TaskContext): PlanOutcome {
   const { config, names, changes } = context;
-  const setupNotes = ensureQueuePlumbing(context);
+  const setup = ensureQueuePlumbing(context);
   const tasks = config.tasksDir;
   const files: [string, string][] = [
     ['bullmq/__task-name__.queue.ts', posix.join(tasks, '__task-name__.queue.ts')],
@@ -178,12 +179,13 @@ export function planBullmqTask(context: TaskContext): PlanOutcome {
   const statusExport = config.framework === 'express' ? `${names.camel}StatusRouter` : `${names.camel}StatusRoutes`;
   return {
     dependencies: [...QUEUE_DEPENDENCIES],
+    devDependencies: setup.devDependencies,
     nextSteps: [
       `Enqueue from a handler, awaited so that a failure reaches the client: import { enqueue${names.pascal} } from '${importPath(app, queuePath, config.importSuffix)}'; const id = await enqueue${names.pascal}({ id: '…' });`,
       `Serve its status (GET /jobs/${names.kebab}/:id): import { ${statusExport} } from '${importPath(app, statusPath, config.importSuffix)}'; ${STATUS_USAGE[config.framework](names.camel)}`,
       ...manual,
       `Run the worker: REDIS_URL=redis://127.0.0.1:6379 ${runScript(context.project, 'worker')}`,
-      ...setupNotes,
+      ...setup.notes,
     ],
   };
 }

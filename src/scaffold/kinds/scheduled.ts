@@ -53,7 +53,7 @@ export function planScheduledTask(context: TaskContext, options: { cron: string;
   if (options.engine === 'bullmq' && pattern.split(' ').length > 6) {
     throw new UsageError(`BullMQ's cron parser takes 5 or 6 fields (seconds first); "${pattern}" has 7. Drop the year field, or use --engine croner.`);
   }
-  const setupNotes = ensureQueuePlumbing(context);
+  const setup = ensureQueuePlumbing(context);
   const tasks = config.tasksDir;
   const files: [string, string][] = [[`scheduled/${options.engine}/__task-name__.schedule.ts`, posix.join(tasks, '__task-name__.schedule.ts')]];
   if (config.tests !== false) files.push([`scheduled/${options.engine}/__task-name__.schedule.test.ts`, posix.join(tasks, '__task-name__.schedule.test.ts')]);
@@ -79,11 +79,12 @@ export function planScheduledTask(context: TaskContext, options: { cron: string;
       : 'The BullMQ job scheduler lives in Redis and fires once per tick however many workers run.';
   return {
     dependencies: options.engine === 'croner' ? ['bullmq', 'croner', 'ioredis'] : ['bullmq', 'ioredis'],
+    devDependencies: setup.devDependencies,
     nextSteps: [
       `${names.kebab} runs on "${pattern}" in the worker process: REDIS_URL=redis://127.0.0.1:6379 ${context.project.packageManager} run worker`,
       engineNote,
       ...manual,
-      ...setupNotes,
+      ...setup.notes,
     ],
   };
 }

@@ -15,6 +15,8 @@ export interface TaskContext {
 export interface PlanOutcome {
   /** Runtime packages the generated code imports (installed by `init`; listed as a hint by `add-task` when missing). */
   dependencies: string[];
+  /** Tools the generated scripts run (tsx for the worker script), added as devDependencies. */
+  devDependencies?: string[];
   /** Lines for the user: how to use what was generated. */
   nextSteps: string[];
 }

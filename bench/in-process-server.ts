@@ -5,6 +5,8 @@
 //   task     the runtime middleware is installed and the handler adds a task that sleeps 2 s
 //   no-task  the runtime middleware is installed, the handler adds nothing
 //   bare     no middleware at all
+//   empty    an empty middleware (Fastify: empty onSend and onResponse hooks, the ones the adapter
+//            uses), installed as the adapter is: what the framework charges for having one at all
 // The runtime is imported from templates/runtime/, so this measures exactly the code users get.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -41,7 +43,8 @@ function send(message: FromServer): void {
 
 async function startExpress(variant: Variant): Promise<Server> {
   const app = express();
-  if (variant !== 'bare') app.use(expressBackgroundTasks(options));
+  if (variant === 'empty') app.use((_req, _res, next) => next());
+  else if (variant !== 'bare') app.use(expressBackgroundTasks(options));
   app.get('/', (req, res) => {
     if (variant === 'task') req.backgroundTasks.addTask(sleepTwoSeconds, ++added);
     res.send('ok');
@@ -53,7 +56,10 @@ async function startExpress(variant: Variant): Promise<Server> {
 
 async function startFastify(variant: Variant): Promise<Server> {
   const app = Fastify({ logger: false });
-  if (variant !== 'bare') await app.register(fastifyBackgroundTasks, options);
+  if (variant === 'empty') {
+    app.addHook('onSend', (_request, _reply, payload, next) => next(null, payload));
+    app.addHook('onResponse', (_request, _reply, next) => next());
+  } else if (variant !== 'bare') await app.register(fastifyBackgroundTasks, options);
   app.get('/', async (request, reply) => {
     if (variant === 'task') request.backgroundTasks.addTask(sleepTwoSeconds, ++added);
     return reply.type('text/plain').send('ok');
@@ -64,7 +70,8 @@ async function startFastify(variant: Variant): Promise<Server> {
 
 async function startHono(variant: Variant): Promise<Server> {
   const app = new Hono<{ Bindings: HttpBindings }>();
-  if (variant !== 'bare') app.use(honoBackgroundTasks(options));
+  if (variant === 'empty') app.use((_c, next) => next());
+  else if (variant !== 'bare') app.use(honoBackgroundTasks(options));
   app.get('/', (c) => {
     if (variant === 'task') c.var.backgroundTasks.addTask(sleepTwoSeconds, ++added);
     return c.text('ok');

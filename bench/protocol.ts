@@ -3,8 +3,11 @@
 export const FRAMEWORKS = ['express', 'fastify', 'hono'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
-/** (a) task: middleware + a 2 s task; (b) no-task: middleware, no task; (c) bare: no middleware. */
-export const VARIANTS = ['task', 'no-task', 'bare'] as const;
+/**
+ * (a) task: middleware + a 2 s task; (b) no-task: middleware, no task; (c) bare: no middleware;
+ * (d) empty: an empty middleware (or hooks) of the kind the adapter installs, for reference.
+ */
+export const VARIANTS = ['task', 'no-task', 'bare', 'empty'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** How long the task of the `task` variant sleeps. */

@@ -6,9 +6,6 @@ import type { CommandIO } from '../io.js';
 import { findConfigFile, loadConfig, type ScaffoldConfig } from '../linter/config.js';
 import { applyChanges, canPrompt } from '../scaffold/apply.js';
 import { ChangeSet } from '../scaffold/changes.js';
-import { planBullmqTask } from '../scaffold/kinds/bullmq.js';
-import { planInProcessTask } from '../scaffold/kinds/in-process.js';
-import { planScheduledTask, validateCronPattern } from '../scaffold/kinds/scheduled.js';
 import type { PlanOutcome, TaskContext } from '../scaffold/kinds/types.js';
 import { taskNames } from '../scaffold/names.js';
 import { detectProject } from '../scaffold/project.js';
@@ -63,6 +60,7 @@ async function completeOptions(options: AddTaskOptions, config: ScaffoldConfig, 
       if (!interactive) throw new UsageError('Missing --cron: pass --cron "<pattern>", e.g. --cron "0 3 * * *" for 03:00 every day.');
       cron = await ask<string>({ type: 'text', name: 'cron', message: 'Cron pattern (5 or 6 fields)', initial: '0 3 * * *' });
     }
+    const { validateCronPattern } = await import('../scaffold/kinds/scheduled.js');
     const { everySecond } = validateCronPattern(cron);
     if (everySecond && !options.yes) {
       if (!interactive) throw new UsageError(`The pattern "${cron}" has "*" in the seconds field, so it fires every second. Pass --yes to confirm.`);
@@ -105,10 +103,19 @@ export async function runAddTask(options: AddTaskOptions, io: CommandIO): Promis
   }
   const changes = new ChangeSet(root);
   const context: TaskContext = { project, config: { ...config, tests: options.test && config.tests !== false }, names, changes };
+  // The planners are loaded only now (the BullMQ and scheduled ones pull in ts-morph), so that
+  // `bgtask --help` stays fast.
   let outcome: PlanOutcome;
-  if (complete.kind === 'in-process') outcome = planInProcessTask(context, { route: complete.route });
-  else if (complete.kind === 'bullmq') outcome = planBullmqTask(context);
-  else outcome = planScheduledTask(context, { cron: complete.cron ?? '', engine: complete.engine ?? 'croner' });
+  if (complete.kind === 'in-process') {
+    const { planInProcessTask } = await import('../scaffold/kinds/in-process.js');
+    outcome = planInProcessTask(context, { route: complete.route });
+  } else if (complete.kind === 'bullmq') {
+    const { planBullmqTask } = await import('../scaffold/kinds/bullmq.js');
+    outcome = planBullmqTask(context);
+  } else {
+    const { planScheduledTask } = await import('../scaffold/kinds/scheduled.js');
+    outcome = planScheduledTask(context, { cron: complete.cron ?? '', engine: complete.engine ?? 'croner' });
+  }
 
   const code = applyChanges(changes, options, io);
   if (code !== 0 || options.dryRun) return code;

@@ -9,7 +9,6 @@ import { CONFIG_FILE_NAME, parseConfig, readJsonFile, type ScaffoldConfig } from
 import { applyChanges, canPrompt } from '../scaffold/apply.js';
 import { ChangeSet } from '../scaffold/changes.js';
 import { formatCommand, installCommands, missingDependencies, runInstall, testedRange, type Dependency } from '../scaffold/install.js';
-import { planQueuePlumbing } from '../scaffold/kinds/bullmq.js';
 import type { PlanOutcome } from '../scaffold/kinds/types.js';
 import { baseTemplates } from '../scaffold/layout.js';
 import { FRAMEWORKS, PACKAGE_MANAGERS, detectProject, type Framework, type PackageJson, type PackageManager, type ProjectInfo } from '../scaffold/project.js';
@@ -276,7 +275,7 @@ export async function runInit(options: InitOptions, io: CommandIO): Promise<numb
   }
 
   // ts-morph is loaded only now, so that `bgtask --help` stays fast.
-  const { planAppWiring } = await import('../scaffold/wire-app.js');
+  const [{ planAppWiring }, { planQueuePlumbing }] = await Promise.all([import('../scaffold/wire-app.js'), import('../scaffold/kinds/bullmq.js')]);
   const wiring = planAppWiring(changes, {
     framework: config.framework,
     sourceDir: config.sourceDir,

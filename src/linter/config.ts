@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { ts } from 'ts-morph';
+import type { ts } from 'ts-morph';
 import { UsageError } from '../errors.js';
+import { typescript } from '../typescript.js';
 import type { SeverityName } from './types.js';
 
 export const CONFIG_FILE_NAME = 'bgtask.json';
@@ -49,15 +50,16 @@ export function readJsonFile(path: string): unknown {
   } catch (error) {
     throw new UsageError(`Cannot read ${displayPath(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
   }
-  const parsed = ts.parseConfigFileTextToJson(path, text);
+  const parsed = typescript().parseConfigFileTextToJson(path, text);
   if (parsed.error !== undefined) throw new UsageError(formatJsonDiagnostic(path, text, parsed.error));
   return parsed.config;
 }
 
 export function formatJsonDiagnostic(path: string, text: string, diagnostic: ts.Diagnostic): string {
-  const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ');
+  const tsc = typescript();
+  const message = tsc.flattenDiagnosticMessageText(diagnostic.messageText, ' ');
   if (diagnostic.start === undefined) return `${displayPath(path)}: ${message}`;
-  const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest);
+  const source = tsc.createSourceFile(path, text, tsc.ScriptTarget.Latest);
   const { line, character } = source.getLineAndCharacterOfPosition(diagnostic.start);
   return `${displayPath(path)}:${line + 1}:${character + 1}: malformed JSON: ${message} Fix the file and run again.`;
 }

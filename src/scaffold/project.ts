@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ts } from 'ts-morph';
+import type { ts } from 'ts-morph';
 import { UsageError } from '../errors.js';
 import { readJsonFile } from '../linter/config.js';
+import { typescript } from '../typescript.js';
 
 export const FRAMEWORKS = ['express', 'fastify', 'hono'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
@@ -68,19 +69,21 @@ export function detectPackageManager(root: string, env: Readonly<Record<string, 
 export function readTsconfig(root: string): ts.ParsedCommandLine | undefined {
   const path = join(root, 'tsconfig.json');
   if (!existsSync(path)) return undefined;
-  const { config } = ts.parseConfigFileTextToJson(path, readFileSync(path, 'utf8'));
-  return ts.parseJsonConfigFileContent(config ?? {}, ts.sys, root, undefined, path);
+  const tsc = typescript();
+  const { config } = tsc.parseConfigFileTextToJson(path, readFileSync(path, 'utf8'));
+  return tsc.parseJsonConfigFileContent(config ?? {}, tsc.sys, root, undefined, path);
 }
 
 function importSuffixFor(root: string): '.js' | '' {
   const parsed = readTsconfig(root);
   if (parsed === undefined) return '.js';
+  const { ModuleKind, ModuleResolutionKind } = typescript();
   const resolution = parsed.options.moduleResolution;
   const module = parsed.options.module;
   const nodeStyle =
-    resolution === ts.ModuleResolutionKind.Node16 ||
-    resolution === ts.ModuleResolutionKind.NodeNext ||
-    (resolution === undefined && (module === ts.ModuleKind.Node16 || module === ts.ModuleKind.NodeNext || module === ts.ModuleKind.Node18));
+    resolution === ModuleResolutionKind.Node16 ||
+    resolution === ModuleResolutionKind.NodeNext ||
+    (resolution === undefined && (module === ModuleKind.Node16 || module === ModuleKind.NodeNext || module === ModuleKind.Node18));
   return nodeStyle ? '.js' : '';
 }
 

@@ -18,8 +18,9 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { FRAMEWORKS, intFromEnv, TASK_MS, VARIANTS, type Framework, type FromServer, type ToServer, type Variant } from './protocol.js';
 
-const WARMUP = intFromEnv('BENCH_WARMUP', 500);
-const REQUESTS = intFromEnv('BENCH_REQUESTS', 5_000);
+const WARMUP = intFromEnv('BENCH_WARMUP', 10_000);
+const REQUESTS = intFromEnv('BENCH_REQUESTS', 10_000);
+const CYCLES = intFromEnv('BENCH_CYCLES', 10);
 const CONCURRENCY = intFromEnv('BENCH_CONCURRENCY', 16);
 const ROUNDS = intFromEnv('BENCH_ROUNDS', 3);
 const RATE = intFromEnv('BENCH_RATE', 500);
@@ -47,11 +48,12 @@ interface TaskCount {
   failed: number;
 }
 
-/** One server alone under the closed loop. */
+/** One server alone under the closed loop: for (b), (c) and (d) one burst of a cycle, for (a) a whole run. */
 interface ThroughputRun {
   framework: Framework;
   variant: Variant;
   round: number;
+  cycle: number;
   /** Latency at saturation: mostly the queue (Little's law), i.e. throughput seen from the client. */
   saturatedP99: number;
   rps: number;
@@ -250,6 +252,9 @@ async function measureLatency(framework: Framework, round: number): Promise<Late
   const agents = new Agents();
   try {
     for (const child of [task, noTask]) await drive(child.port, agents.make(CONCURRENCY), WARMUP);
+    // The warmup's tasks finish before the schedule starts: (a) should carry the schedule's own
+    // tasks, not a backlog that (b) does not have.
+    await new Promise((resolve) => setTimeout(resolve, TASK_MS + 500));
     // As many sockets as requests can be in flight when a server stalls. The first second of the
     // schedule warms them up and is dropped.
     const targets = [task, noTask].map((child) => ({ port: child.port, agent: agents.make(256) }));
@@ -267,25 +272,56 @@ async function measureLatency(framework: Framework, round: number): Promise<Late
   }
 }
 
-async function measureThroughput(framework: Framework, variant: Variant, round: number): Promise<ThroughputRun> {
-  const child = await startChild(framework, variant);
+/** `count` requests to one server as fast as it answers, with its CPU time over them. */
+async function burst(child: Child, agent: http.Agent, count: number): Promise<Pick<ThroughputRun, 'saturatedP99' | 'rps' | 'cpuMicrosPerRequest' | 'rssMb'>> {
+  const before = await child.request({ type: 'stats' });
+  const { latencies, elapsedMs } = await drive(child.port, agent, count);
+  const after = await child.request({ type: 'stats' });
+  latencies.sort();
+  return {
+    saturatedP99: percentile(latencies, 0.99),
+    rps: (count / elapsedMs) * 1000,
+    cpuMicrosPerRequest: (after.cpuMicros - before.cpuMicros) / count,
+    rssMb: after.rssBytes / 2 ** 20,
+  };
+}
+
+/**
+ * (b), (c) and (d) start together and take turns: CYCLES bursts each, one server at a time, the order
+ * rotating. The ratios compare bursts of one cycle, a few seconds apart, so the machine's drift over
+ * minutes (its CPU time per request moved by 20 % between identical runs here) falls on all alike.
+ */
+async function measureThroughput(framework: Framework, round: number): Promise<ThroughputRun[]> {
+  const variants = VARIANTS.filter((variant) => variant !== 'task');
+  const children = await Promise.all(variants.map((variant) => startChild(framework, variant)));
+  const agents = new Agents();
+  try {
+    const runAgents = children.map(() => agents.make(CONCURRENCY));
+    for (const [i, child] of children.entries()) await drive(child.port, runAgents[i] as http.Agent, WARMUP);
+    const runs: ThroughputRun[] = [];
+    const perBurst = Math.ceil(REQUESTS / CYCLES);
+    for (let cycle = 1; cycle <= CYCLES; cycle++) {
+      for (let turn = 0; turn < variants.length; turn++) {
+        const i = (turn + cycle + round) % variants.length;
+        const result = await burst(children[i] as Child, runAgents[i] as http.Agent, perBurst);
+        runs.push({ framework, variant: variants[i] as Variant, round, cycle, ...result });
+      }
+    }
+    return runs;
+  } finally {
+    agents.destroy();
+    await Promise.all(children.map((child) => child.stop()));
+  }
+}
+
+/** (a) alone: its pending tasks would otherwise run while the others are measured. */
+async function measureTaskThroughput(framework: Framework, round: number): Promise<ThroughputRun> {
+  const child = await startChild(framework, 'task');
   const agents = new Agents();
   try {
     await drive(child.port, agents.make(CONCURRENCY), WARMUP);
-    const before = await child.request({ type: 'stats' });
-    const { latencies, elapsedMs } = await drive(child.port, agents.make(CONCURRENCY), REQUESTS);
-    const after = await child.request({ type: 'stats' });
-    latencies.sort();
-    return {
-      framework,
-      variant,
-      round,
-      saturatedP99: percentile(latencies, 0.99),
-      rps: (REQUESTS / elapsedMs) * 1000,
-      cpuMicrosPerRequest: (after.cpuMicros - before.cpuMicros) / REQUESTS,
-      rssMb: after.rssBytes / 2 ** 20,
-      ...(variant === 'task' ? { tasks: await taskCount(child, WARMUP + REQUESTS) } : {}),
-    };
+    const result = await burst(child, agents.make(CONCURRENCY), REQUESTS);
+    return { framework, variant: 'task', round, cycle: 1, ...result, tasks: await taskCount(child, WARMUP + REQUESTS) };
   } finally {
     agents.destroy();
     await child.stop();
@@ -313,13 +349,20 @@ function checkTasks(framework: Framework, what: string, count: TaskCount | undef
 
 const perRound = (values: number[]): string => values.map((value) => fixed(value, 2)).join(' ');
 
+/** The median of each round's ratios, in round order; `runs[i]` is the run behind `ratios[i]`. */
+function roundMedians(runs: ThroughputRun[], ratios: number[]): number[] {
+  const rounds = [...new Set(runs.map((run) => run.round))].sort((x, y) => x - y);
+  return rounds.map((round) => median(ratios.filter((_, i) => runs[i]?.round === round)));
+}
+
 async function main(): Promise<void> {
   const cpus = os.cpus();
   console.log(`# bgtask in-process bench`);
   console.log(
     `node ${process.version}, ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), load average at start: ${loadavg()}\n` +
       `latency: (a) and (b) side by side, ${RATE} GET /s each in turn (open loop), ${RATE_REQUESTS} measured each after 1 s of warmup\n` +
-      `throughput: each server alone, ${WARMUP} warmup + ${REQUESTS} measured GET / at concurrency ${CONCURRENCY} (closed loop)\n` +
+      `throughput: ${WARMUP} warmup + ${REQUESTS} measured GET / at concurrency ${CONCURRENCY} (closed loop) per server, one server at a time;\n` +
+      `  (b), (c), (d) in turns of ${Math.ceil(REQUESTS / CYCLES)} requests over ${CYCLES} cycles, (a) alone\n` +
       `keep-alive, 127.0.0.1; ${ROUNDS} round(s); each server in its own child process, the load generator in this one\n`,
   );
 
@@ -333,12 +376,14 @@ async function main(): Promise<void> {
         `  round ${round} ${framework.padEnd(7)} latency at ${RATE}/s   (a) p50 ${fixed(latency.task.p50, 2)} p99 ${fixed(latency.task.p99, 2)} ms` +
           `   (b) p50 ${fixed(latency.noTask.p50, 2)} p99 ${fixed(latency.noTask.p99, 2)} ms`,
       );
-      // Rotate the order each round, so that no variant always runs first (or last) on a warm machine.
-      const order = VARIANTS.map((_, i) => VARIANTS[(i + round - 1) % VARIANTS.length] as Variant);
-      for (const variant of order) {
-        const run = await measureThroughput(framework, variant, round);
-        throughputRuns.push(run);
-        console.error(`  round ${round} ${framework.padEnd(7)} ${VARIANT_LABELS[variant].padEnd(11)} ${fixed(run.rps, 0)} req/s   ${fixed(run.cpuMicrosPerRequest, 0)} µs CPU/req`);
+      const runs = [...(await measureThroughput(framework, round)), await measureTaskThroughput(framework, round)];
+      throughputRuns.push(...runs);
+      for (const variant of VARIANTS) {
+        const these = runs.filter((run) => run.variant === variant);
+        console.error(
+          `  round ${round} ${framework.padEnd(7)} ${VARIANT_LABELS[variant].padEnd(11)} ${these.map((run) => fixed(run.rps, 0)).join(' ')} req/s   ` +
+            `${these.map((run) => fixed(run.cpuMicrosPerRequest, 0)).join(' ')} µs CPU/req`,
+        );
       }
     }
   }
@@ -383,28 +428,30 @@ async function main(): Promise<void> {
       ]);
     }
   }
-  console.log(`\n## Throughput, each server alone (median over ${ROUNDS} round(s); RSS: worst round)\n`);
+  console.log(`\n## Throughput, one server at a time (median over ${ROUNDS} round(s) x ${CYCLES} bursts; (a): one run per round; RSS: worst)\n`);
   console.log(table(['framework', 'variant', 'req/s', 'server CPU µs/req', 'p99 ms saturated', 'RSS MB after load', 'tasks run'], throughputRows));
 
   const goals: string[][] = [];
   for (const framework of frameworks) {
-    // Ratios within a round (the servers ran back to back, or side by side), then the median over rounds.
+    // Ratios of servers measured side by side (latency) or in the same cycle (throughput), then the
+    // median over all of them; "per round" shows each round's median.
     const latency = latencyRuns.filter((run) => run.framework === framework);
     const p99Ratios = latency.map((run) => run.task.p99 / run.noTask.p99);
     const a = pick(framework, 'task');
     const b = pick(framework, 'no-task');
-    const c = pick(framework, 'bare');
-    const d = pick(framework, 'empty');
+    // The bursts of (c) and (d) in the same round and cycle as each burst of (b).
+    const sameCycle = (variant: Variant, run: ThroughputRun): ThroughputRun | undefined =>
+      throughputRuns.find((other) => other.framework === framework && other.variant === variant && other.round === run.round && other.cycle === run.cycle);
     // At saturation a request's latency is mostly the queue in front of it, so this ratio is the
     // CPU the task's work takes from the same core, seen from the client: shown, not the goal.
-    const saturatedRatios = a.map((run, i) => run.saturatedP99 / (b[i]?.saturatedP99 ?? Number.NaN));
-    const rpsRatios = b.map((run, i) => run.rps / (c[i]?.rps ?? Number.NaN));
+    const saturatedRatios = a.map((run) => run.saturatedP99 / median(b.filter((other) => other.round === run.round).map((other) => other.saturatedP99)));
+    const rpsRatios = b.map((run) => run.rps / (sameCycle('bare', run)?.rps ?? Number.NaN));
     // The same ratio from the server's CPU time per request: the throughput it would reach on a core
     // of its own. Far less sensitive than wall-clock req/s to other processes on a busy machine.
-    const cpuRatios = b.map((run, i) => (c[i]?.cpuMicrosPerRequest ?? Number.NaN) / run.cpuMicrosPerRequest);
+    const cpuRatios = b.map((run) => (sameCycle('bare', run)?.cpuMicrosPerRequest ?? Number.NaN) / run.cpuMicrosPerRequest);
     // The runtime against an empty middleware of the same kind: its own cost, without the framework's
     // price for running any middleware (Hono's is most of the gap to bare). For reference, not a goal.
-    const overEmpty = b.map((run, i) => (d[i]?.cpuMicrosPerRequest ?? Number.NaN) / run.cpuMicrosPerRequest);
+    const overEmpty = b.map((run) => (sameCycle('empty', run)?.cpuMicrosPerRequest ?? Number.NaN) / run.cpuMicrosPerRequest);
     const p99Ratio = median(p99Ratios);
     const rpsRatio = median(rpsRatios);
     const cpuRatio = median(cpuRatios);
@@ -415,15 +462,15 @@ async function main(): Promise<void> {
       p99Ratio <= P99_GOAL ? 'met' : 'NOT met',
       fixed(median(saturatedRatios), 3),
       fixed(rpsRatio, 3),
-      perRound(rpsRatios),
+      perRound(roundMedians(b, rpsRatios)),
       rpsRatio >= RPS_GOAL ? 'met' : 'NOT met',
       fixed(cpuRatio, 3),
-      perRound(cpuRatios),
+      perRound(roundMedians(b, cpuRatios)),
       cpuRatio >= RPS_GOAL ? 'met' : 'NOT met',
       fixed(median(overEmpty), 3),
     ]);
   }
-  console.log(`\n## Goals (ratio = median over rounds of the per-round ratio)\n`);
+  console.log(`\n## Goals (ratio: median over all pairs; per round: each round's median)\n`);
   console.log(
     table(
       [

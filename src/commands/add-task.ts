@@ -6,6 +6,7 @@ import type { CommandIO } from '../io.js';
 import { findConfigFile, loadConfig, type ScaffoldConfig } from '../linter/config.js';
 import { applyChanges, canPrompt } from '../scaffold/apply.js';
 import { ChangeSet } from '../scaffold/changes.js';
+import { formatCommand, installCommands, missingDependencies, testedRange } from '../scaffold/install.js';
 import type { PlanOutcome, TaskContext } from '../scaffold/kinds/types.js';
 import { taskNames } from '../scaffold/names.js';
 import { detectProject } from '../scaffold/project.js';
@@ -119,9 +120,12 @@ export async function runAddTask(options: AddTaskOptions, io: CommandIO): Promis
 
   const code = applyChanges(changes, options, io);
   if (code !== 0 || options.dryRun) return code;
-  const deps = { ...project.packageJson.dependencies, ...project.packageJson.devDependencies };
-  const missing = [...outcome.dependencies, ...(outcome.devDependencies ?? [])].filter((dependency) => deps[dependency] === undefined);
-  if (missing.length > 0) io.stdout(`\nThis task needs ${missing.join(', ')}; run \`bgtask init\` with the matching options, or install them.\n`);
+  const wanted = [
+    ...outcome.dependencies.map((name) => ({ name, range: testedRange(name), dev: false })),
+    ...(outcome.devDependencies ?? []).map((name) => ({ name, range: testedRange(name), dev: true })),
+  ];
+  const commands = installCommands(project.packageManager, missingDependencies(root, project.packageJson, wanted));
+  if (commands.length > 0) io.stdout(`\nThis task needs packages the project does not have yet; install them with:\n${commands.map((command) => `  ${formatCommand(command)}`).join('\n')}\n`);
   if (outcome.nextSteps.length > 0) io.stdout(`\nNext:\n${outcome.nextSteps.map((line) => `  ${line}`).join('\n')}\n`);
   return 0;
 }

@@ -182,6 +182,13 @@ describe('planQueuePlumbing', () => {
     expect(devDependencies).toEqual(['tsx']);
   });
 
+  it('asks for tsx when an existing worker script runs it and the project does not declare it', () => {
+    const pkg = { name: 'mine', type: 'module', scripts: { worker: 'tsx src/worker.ts' } };
+    expect(plan({ 'package.json': JSON.stringify(pkg) }).devDependencies).toEqual(['tsx']);
+    const withTsx = { ...pkg, devDependencies: { tsx: '^4.0.0' } };
+    expect(plan({ 'package.json': JSON.stringify(withTsx) }).devDependencies).toEqual([]);
+  });
+
   it("keeps the user's worker script and worker entry", () => {
     const pkg = { name: 'mine', type: 'module', scripts: { worker: 'node --env-file=.env dist/jobs.js' } };
     const { changes } = plan({ 'package.json': JSON.stringify(pkg), 'src/worker.ts': 'export {};\n' });
@@ -320,6 +327,10 @@ describe('bgtask add-task --kind bullmq', () => {
     expect(entry).toContain("import { sendReceiptProcessor } from './tasks/send-receipt.processor.js';");
     expect(entry).toContain('const processors: ProcessorRegistration[] = [\n  sendReceiptProcessor,\n];');
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.worker).toBe('tsx src/worker.ts');
+    // The fixture declares none of what the task and its worker script need: add-task says how to install them.
+    const tsxRange = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.tsx;
+    expect(result.stdout).toContain('  npm install "bullmq@^6.7.0" "ioredis@^6.0.0"\n');
+    expect(result.stdout).toContain(`  npm install --save-dev "tsx@${tsxRange}"\n`);
 
     const second = runCli(['add-task', 'flaky-charge', '--kind', 'bullmq', '--cwd', root, '--yes']);
     expect(second.code).toBe(0);

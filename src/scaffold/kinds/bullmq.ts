@@ -89,7 +89,12 @@ function planWorkerScript(context: PlumbingContext): { notes: string[]; devDepen
   } catch (error) {
     throw new UsageError(`package.json is not valid JSON (${(error as Error).message}); fix it and run again.`);
   }
-  if (json.scripts?.worker !== undefined) return { notes: [], devDependencies: [] };
+  const existing = json.scripts?.worker;
+  if (existing !== undefined) {
+    // The user's script wins, but one that runs tsx (ours from an earlier run, say) still needs it.
+    const declared = { ...json.dependencies, ...json.devDependencies };
+    return { notes: [], devDependencies: /^tsx\s/.test(existing) && declared[TSX] === undefined ? [TSX] : [] };
+  }
   const { command, note, devDependencies } = workerScript(context);
   json.scripts = { ...json.scripts, worker: command };
   changes.edit('package.json', `${JSON.stringify(json, null, detectIndent(text))}\n`);

@@ -21,8 +21,8 @@ export class BackgroundTask<Args extends unknown[] = unknown[]> {
 
   /** Calls the function with its arguments, awaiting it if it returns a promise. */
   run(): Promise<void> {
-    // Not an async method: a task may wait for seconds, and an async frame held all that time
-    // would double what each waiting task keeps in memory.
+    // Not an async method: a task may wait for seconds, and an async frame held all that time adds a
+    // few hundred bytes to every waiting task.
     try {
       const result: unknown = Reflect.apply(this.#fn, undefined, this.#args);
       return isThenable(result) ? Promise.resolve(result).then(ignoreResult) : Promise.resolve();

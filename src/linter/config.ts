@@ -55,6 +55,18 @@ export function readJsonFile(path: string): unknown {
   return parsed.config;
 }
 
+/**
+ * A tsconfig.json as tsc reads it (comments, extends, defaults). Malformed JSON is one line naming the
+ * file, line and column; other problems (an unknown option, no inputs) are tsc's business.
+ */
+export function parseTsconfig(path: string): ts.ParsedCommandLine {
+  const text = readFileSync(path, 'utf8');
+  const tsc = typescript();
+  const { config, error } = tsc.parseConfigFileTextToJson(path, text);
+  if (error !== undefined) throw new UsageError(formatJsonDiagnostic(path, text, error));
+  return tsc.parseJsonConfigFileContent(config, tsc.sys, dirname(path), undefined, path);
+}
+
 export function formatJsonDiagnostic(path: string, text: string, diagnostic: ts.Diagnostic): string {
   const tsc = typescript();
   const message = tsc.flattenDiagnosticMessageText(diagnostic.messageText, ' ');

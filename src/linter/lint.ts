@@ -4,7 +4,7 @@ import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
 import { Project, ts, type SourceFile } from 'ts-morph';
 import { UsageError } from '../errors.js';
-import { displayPath, formatJsonDiagnostic, loadConfig, type BgtaskConfig } from './config.js';
+import { displayPath, loadConfig, parseTsconfig, type BgtaskConfig } from './config.js';
 import { lintSourceFiles, makeResult, resolveSeverities, type RuleFailure } from './engine.js';
 import type { LintResult, SeverityName } from './types.js';
 
@@ -38,11 +38,7 @@ interface TsconfigFiles {
 }
 
 function readTsconfig(path: string): TsconfigFiles {
-  const text = readFileSync(path, 'utf8');
-  const { config, error } = ts.parseConfigFileTextToJson(path, text);
-  if (error !== undefined) throw new UsageError(formatJsonDiagnostic(path, text, error));
-  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, dirname(path), undefined, path);
-  // Other tsconfig problems (an unknown option, no inputs) are tsc's business; bgtask lints what it can.
+  const parsed = parseTsconfig(path);
   return { options: parsed.options, fileNames: parsed.fileNames.map((name) => resolve(name)) };
 }
 

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ts } from 'ts-morph';
 import { UsageError } from '../errors.js';
-import { readJsonFile } from '../linter/config.js';
+import { parseTsconfig, readJsonFile } from '../linter/config.js';
 import { typescript } from '../typescript.js';
 
 export const FRAMEWORKS = ['express', 'fastify', 'hono'] as const;
@@ -68,10 +68,7 @@ export function detectPackageManager(root: string, env: Readonly<Record<string, 
 /** The project's tsconfig.json as tsc reads it (extends, defaults), or undefined when it has none. */
 export function readTsconfig(root: string): ts.ParsedCommandLine | undefined {
   const path = join(root, 'tsconfig.json');
-  if (!existsSync(path)) return undefined;
-  const tsc = typescript();
-  const { config } = tsc.parseConfigFileTextToJson(path, readFileSync(path, 'utf8'));
-  return tsc.parseJsonConfigFileContent(config ?? {}, tsc.sys, root, undefined, path);
+  return existsSync(path) ? parseTsconfig(path) : undefined;
 }
 
 function importSuffixFor(root: string): '.js' | '' {

@@ -38,6 +38,8 @@ function runAfterResponse(c: Context, tasks: BackgroundTasks): void {
     return;
   }
 
+  // A macrotask later: the handler has returned its Response, and later 'close' listeners should
+  // not wait for a task. (setTimeout, not setImmediate: Workers-typed projects have no setImmediate.)
   const start = (): void => {
     setTimeout(() => {
       tasks.run().catch(logRunnerFailure);
@@ -47,9 +49,9 @@ function runAfterResponse(c: Context, tasks: BackgroundTasks): void {
     start();
     return;
   }
-  // @hono/node-server writes the Response after the chain returns; wait until it is flushed, or
-  // the client is gone, as the Express adapter does. run() is idempotent: both may fire.
-  outgoing.once('finish', start);
+  // @hono/node-server writes the Response after the chain returns. Node emits 'close' on every
+  // response, after 'finish' once the bytes are flushed, or alone when the client went away: one
+  // listener covers both, and the tasks run either way (the work was promised).
   outgoing.once('close', start);
 }
 
@@ -72,7 +74,7 @@ function nextMacrotask(): Promise<void> {
 interface NodeResponse {
   readonly writableFinished: boolean;
   readonly destroyed: boolean;
-  once(event: 'finish' | 'close', listener: () => void): unknown;
+  once(event: 'close', listener: () => void): unknown;
 }
 
 /** @hono/node-server passes `{ incoming, outgoing }` as the env. */

@@ -433,4 +433,9 @@ describe('bgtask init on bad input: one line, exit 2, nothing written', () => {
     const root = createFixtureProject({ framework: 'express', files: { 'bgtask.json': '{ "scaffold": { "framework": "koa" } }' } });
     expectRefused(root, ['--yes'], /^bgtask: bgtask\.json|bgtask: .*bgtask\.json: /);
   });
+
+  it('a malformed tsconfig.json, named with its line and column', () => {
+    const root = createFixtureProject({ framework: 'express', files: { 'tsconfig.json': '{\n  "compilerOptions": { "strict": true,, }\n}\n' } });
+    expectRefused(root, ['--yes'], /^bgtask: (.*[/\\])?tsconfig\.json:2:\d+: malformed JSON: /);
+  });
 });

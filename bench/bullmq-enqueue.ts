@@ -5,12 +5,11 @@
 //
 // Redis: REDIS_URL when set (the queue "__task-name__" is obliterated afterwards), else a private
 // redis-server on a free 127.0.0.1 port (never 6379) with persistence off, stopped at the end.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { __taskName__Queue, enqueue__TaskName__ } from '../templates/bullmq/__task-name__.queue.js';
 import { closeQueueConnections } from '../templates/queue/redis.js';
+import { startRedis, type RedisHandle } from '../test/helpers/redis.js';
 import { intFromEnv } from './protocol.js';
 
 const WARMUP = intFromEnv('BENCH_ENQUEUE_WARMUP', 200);
@@ -19,75 +18,7 @@ const P99_GOAL_MS = 5;
 /** The whole bench stops by itself after this, whatever happens. */
 const OVERALL_TIMEOUT_MS = 120_000;
 
-// ---------------------------------------------------------------------------------------------
-// A private redis-server.
-
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        const found = typeof address === 'object' && address !== null ? address.port : 0;
-        server.close(() => resolve(found));
-      });
-    });
-    if (port !== 6379 && port !== 0) return port;
-  }
-}
-
-let redisChild: ChildProcess | undefined;
-
-async function startPrivateRedis(): Promise<string> {
-  if (spawnSync('redis-server', ['--version']).error !== undefined) {
-    throw new Error('This bench needs Redis: put redis-server on PATH (Debian/Ubuntu: apt-get install redis-server) or set REDIS_URL=redis://host:port.');
-  }
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  redisChild = child;
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start on port ${port}:\n${output}`)), 10_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}:\n${output}`));
-    });
-  });
-  return `redis://127.0.0.1:${port}`;
-}
-
-async function stopPrivateRedis(): Promise<void> {
-  const child = redisChild;
-  redisChild = undefined;
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve();
-    }, 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
+let redis: RedisHandle | undefined;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -98,8 +29,10 @@ function percentile(sorted: Float64Array, p: number): number {
 
 async function main(): Promise<void> {
   const external = process.env.REDIS_URL !== undefined && process.env.REDIS_URL !== '';
+  // The tests' helper: REDIS_URL's Redis, or a private redis-server on a free port (never 6379).
+  redis = await startRedis();
   // Set before the first enqueue: the template reads REDIS_URL when it first connects.
-  if (!external) process.env.REDIS_URL = await startPrivateRedis();
+  process.env.REDIS_URL = redis.url;
   const where = external ? 'REDIS_URL (external Redis)' : `a private redis-server at ${process.env.REDIS_URL ?? '?'}`;
 
   console.log('# bgtask BullMQ producer bench');
@@ -160,20 +93,20 @@ async function main(): Promise<void> {
     if (external) await __taskName__Queue().obliterate({ force: true });
   } finally {
     await closeQueueConnections();
-    await stopPrivateRedis();
+    await redis.stop();
   }
 }
 
 const guard = setTimeout(() => {
   console.error(`BullMQ bench: still running after ${OVERALL_TIMEOUT_MS} ms, giving up.`);
-  redisChild?.kill('SIGKILL');
+  redis?.kill();
   process.exit(1);
 }, OVERALL_TIMEOUT_MS);
 guard.unref();
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    redisChild?.kill('SIGKILL');
+    redis?.kill();
     process.exit(130);
   });
 }
@@ -181,5 +114,5 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 main().catch(async (error: unknown) => {
   console.error('BullMQ bench failed:', error);
   process.exitCode = 1;
-  await stopPrivateRedis();
+  await redis?.stop();
 });

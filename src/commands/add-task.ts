@@ -6,7 +6,7 @@ import type { CommandIO } from '../io.js';
 import { findConfigFile, loadConfig, type ScaffoldConfig } from '../linter/config.js';
 import { applyChanges, canPrompt } from '../scaffold/apply.js';
 import { ChangeSet } from '../scaffold/changes.js';
-import { formatCommand, installCommands, missingDependencies, testedRange } from '../scaffold/install.js';
+import { atTestedRanges, formatCommand, installCommands, missingDependencies } from '../scaffold/install.js';
 import type { PlanOutcome, TaskContext } from '../scaffold/kinds/types.js';
 import { taskNames } from '../scaffold/names.js';
 import { detectProject } from '../scaffold/project.js';
@@ -120,10 +120,7 @@ export async function runAddTask(options: AddTaskOptions, io: CommandIO): Promis
 
   const code = applyChanges(changes, options, io);
   if (code !== 0 || options.dryRun) return code;
-  const wanted = [
-    ...outcome.dependencies.map((name) => ({ name, range: testedRange(name), dev: false })),
-    ...(outcome.devDependencies ?? []).map((name) => ({ name, range: testedRange(name), dev: true })),
-  ];
+  const wanted = atTestedRanges(outcome.dependencies, outcome.devDependencies);
   const commands = installCommands(project.packageManager, missingDependencies(root, project.packageJson, wanted));
   if (commands.length > 0) io.stdout(`\nThis task needs packages the project does not have yet; install them with:\n${commands.map((command) => `  ${formatCommand(command)}`).join('\n')}\n`);
   if (outcome.nextSteps.length > 0) io.stdout(`\nNext:\n${outcome.nextSteps.map((line) => `  ${line}`).join('\n')}\n`);

@@ -8,8 +8,7 @@ import type { CommandIO } from '../io.js';
 import { CONFIG_FILE_NAME, parseConfig, readJsonFile, type ScaffoldConfig } from '../linter/config.js';
 import { applyChanges, canPrompt } from '../scaffold/apply.js';
 import { ChangeSet } from '../scaffold/changes.js';
-import { formatCommand, installCommands, missingDependencies, runInstall, testedRange, type Dependency } from '../scaffold/install.js';
-import type { PlanOutcome } from '../scaffold/kinds/types.js';
+import { atTestedRanges, formatCommand, installCommands, missingDependencies, runInstall, testedRange, type Dependency } from '../scaffold/install.js';
 import { baseTemplates } from '../scaffold/layout.js';
 import { FRAMEWORKS, PACKAGE_MANAGERS, detectProject, type Framework, type PackageJson, type PackageManager, type ProjectInfo } from '../scaffold/project.js';
 import { renderTemplate } from '../scaffold/render.js';
@@ -163,18 +162,6 @@ function planConfigFile(changes: ChangeSet, existing: ExistingConfig | undefined
   changes.edit(CONFIG_FILE_NAME, `${JSON.stringify(merged, null, 2)}\n`);
 }
 
-function dependenciesFor(choices: Choices, outcome: PlanOutcome | undefined): Dependency[] {
-  const names = new Set<string>();
-  if (choices.bullmq) for (const name of ['bullmq', 'ioredis']) names.add(name);
-  if (choices.scheduler === 'croner') names.add('croner');
-  for (const name of outcome?.dependencies ?? []) names.add(name);
-  const devNames = [...new Set(outcome?.devDependencies ?? [])].filter((name) => !names.has(name));
-  return [
-    ...[...names].sort().map((name) => ({ name, range: testedRange(name), dev: false })),
-    ...devNames.sort().map((name) => ({ name, range: testedRange(name), dev: true })),
-  ];
-}
-
 /**
  * Adds the `lint:tasks` script, bgtask itself as a devDependency (the script and the `$schema` path
  * need it) and the runtime packages; keeps every script and range the user already has.
@@ -294,7 +281,7 @@ export async function runInit(options: InitOptions, io: CommandIO): Promise<numb
       : undefined;
 
   const hasBgtask = { ...project.packageJson.dependencies, ...project.packageJson.devDependencies }.bgtask !== undefined;
-  const dependencies = [...dependenciesFor(choices, outcome), ...(hasBgtask ? [] : [{ name: 'bgtask', range: testedRange('bgtask'), dev: true }])];
+  const dependencies = [...atTestedRanges(outcome?.dependencies ?? [], outcome?.devDependencies), ...(hasBgtask ? [] : [{ name: 'bgtask', range: testedRange('bgtask'), dev: true }])];
   planPackageJson(changes, dependencies);
   planConfigFile(changes, existing, scaffoldSection(config));
 

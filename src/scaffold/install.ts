@@ -27,6 +27,19 @@ export function testedRange(name: string): string {
 }
 
 /**
+ * Packages at the ranges bgtask tests against: the runtime ones, then the dev ones that are not also
+ * runtime ones, each group sorted as package managers keep them.
+ */
+export function atTestedRanges(runtime: readonly string[], dev: readonly string[] = []): Dependency[] {
+  const runtimeNames = [...new Set(runtime)].sort();
+  const devNames = [...new Set(dev)].filter((name) => !runtimeNames.includes(name)).sort();
+  return [
+    ...runtimeNames.map((name) => ({ name, range: testedRange(name), dev: false })),
+    ...devNames.map((name) => ({ name, range: testedRange(name), dev: true })),
+  ];
+}
+
+/**
  * The dependencies an install must fetch: those this run declares for the first time, and those
  * declared but absent from node_modules.
  */

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { __taskName__Queue, enqueue__TaskName__ } from '../templates/bullmq/__task-name__.queue.js';
 import { closeQueueConnections } from '../templates/queue/redis.js';
 import { startRedis, type RedisHandle } from '../test/helpers/redis.js';
-import { intFromEnv } from './protocol.js';
+import { intFromEnv, percentile } from './protocol.js';
 
 const WARMUP = intFromEnv('BENCH_ENQUEUE_WARMUP', 200);
 const JOBS = intFromEnv('BENCH_ENQUEUE_JOBS', 2_000);
@@ -19,13 +19,6 @@ const P99_GOAL_MS = 5;
 const OVERALL_TIMEOUT_MS = 120_000;
 
 let redis: RedisHandle | undefined;
-
-// ---------------------------------------------------------------------------------------------
-
-function percentile(sorted: Float64Array, p: number): number {
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
-}
 
 async function main(): Promise<void> {
   const external = process.env.REDIS_URL !== undefined && process.env.REDIS_URL !== '';

@@ -16,7 +16,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { FRAMEWORKS, intFromEnv, TASK_MS, VARIANTS, type Framework, type FromServer, type ToServer, type Variant } from './protocol.js';
+import { FRAMEWORKS, intFromEnv, percentile, TASK_MS, VARIANTS, type Framework, type FromServer, type ToServer, type Variant } from './protocol.js';
 
 const WARMUP = intFromEnv('BENCH_WARMUP', 10_000);
 const REQUESTS = intFromEnv('BENCH_REQUESTS', 12_000);
@@ -211,12 +211,6 @@ function driveAtRate(targets: { port: number; agent: http.Agent }[], rate: numbe
     };
     tick();
   });
-}
-
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: Float64Array, p: number): number {
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
 }
 
 function median(values: number[]): number {

@@ -1,4 +1,5 @@
-// What in-process.ts and its server children (in-process-server.ts) say to each other over IPC.
+// What in-process.ts and its server children (in-process-server.ts) say to each other over IPC, and
+// the few helpers both benches use.
 
 export const FRAMEWORKS = ['express', 'fastify', 'hono'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
@@ -35,4 +36,10 @@ export function intFromEnv(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
   return value;
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: Float64Array, p: number): number {
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
 }

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -11,7 +9,7 @@ import { baseTemplates } from '../../src/scaffold/layout.js';
 import { detectProject } from '../../src/scaffold/project.js';
 import { renderTemplate } from '../../src/scaffold/render.js';
 import { registerInWorkerEntry } from '../../src/scaffold/wire-worker.js';
-import { BIN, REPO_ROOT, runCli } from '../helpers/cli.js';
+import { BIN, NodeProcess, REPO_ROOT, runCli, runNodeScript } from '../helpers/cli.js';
 import { createFixtureProject } from '../helpers/fixture-project.js';
 import { startRedis, type RedisHandle } from '../helpers/redis.js';
 
@@ -40,50 +38,6 @@ function initLikeProject(): string {
   planQueuePlumbing({ project: detectProject(root, {}), config: SCAFFOLD, changes }, { bullmq: true, scheduler: 'none' });
   changes.commit({ force: false });
   return root;
-}
-
-/** A node process of the compiled fixture, with its output collected. */
-class NodeProcess {
-  readonly child: ChildProcess;
-  output = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(root: string, script: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, [script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const collect = (chunk: Buffer): void => {
-      this.output += chunk.toString();
-    };
-    this.child.stdout?.on('data', collect);
-    this.child.stderr?.on('data', collect);
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-  }
-
-  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = pattern.exec(this.output);
-      if (match !== null) return match;
-      if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`no ${pattern} in the output of ${this.child.spawnargs.join(' ')}:\n${this.output}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-    await this.exited;
-  }
-}
-
-/** Runs a node script to its end without blocking the event loop; this run's VITEST* variables stay out of nested runs. */
-async function run(args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
-  for (const key of Object.keys(env)) if (key.startsWith('VITEST')) delete env[key];
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, output };
 }
 
 interface JobStatus {
@@ -368,9 +322,9 @@ describe('bgtask add-task --kind bullmq', () => {
     }
     // Independent, so in parallel; tsc also emits out/ for the process tests below.
     const [tsc, lint, tests] = await Promise.all([
-      run([TSC, '-p', root, '--noEmit', 'false', '--outDir', join(root, 'out')], root),
-      run([BIN, 'lint', root], root, { NO_COLOR: '1' }),
-      run([VITEST, 'run', '--root', root, '--dir', 'src'], root, { REDIS_URL: redis.url, NO_COLOR: '1' }),
+      runNodeScript([TSC, '-p', root, '--noEmit', 'false', '--outDir', join(root, 'out')], root),
+      runNodeScript([BIN, 'lint', root], root, { NO_COLOR: '1' }),
+      runNodeScript([VITEST, 'run', '--root', root, '--dir', 'src'], root, { REDIS_URL: redis.url, NO_COLOR: '1' }),
     ]);
     expect(tsc.output).toBe('');
     expect(tsc.code).toBe(0);

@@ -9,7 +9,7 @@ import { UsageError } from '../../src/errors.js';
 import { parseRoute } from '../../src/scaffold/kinds/in-process.js';
 import { baseTemplates } from '../../src/scaffold/layout.js';
 import { GENERATED_HEADER, renderTemplate } from '../../src/scaffold/render.js';
-import { REPO_ROOT, runCli } from '../helpers/cli.js';
+import { nestedEnv, REPO_ROOT, runCli } from '../helpers/cli.js';
 import { createFixtureProject, type FixtureFramework } from '../helpers/fixture-project.js';
 
 // `bgtask init` is tested elsewhere; these fixtures are set up the way it leaves a project (bgtask.json
@@ -155,7 +155,7 @@ function read(root: string, path: string): string {
 
 /** Child processes without the parent vitest's worker variables, which would confuse a nested vitest. */
 function childEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS' && key !== 'TEST'));
+  const env = Object.fromEntries(Object.entries(nestedEnv()).filter(([key]) => key !== 'NODE_OPTIONS' && key !== 'TEST'));
   return { ...env, NO_COLOR: '1', FORCE_COLOR: '0' };
 }
 

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Queue } from 'bullmq';
@@ -10,7 +8,7 @@ import { ChangeSet } from '../../src/scaffold/changes.js';
 import { planQueuePlumbing } from '../../src/scaffold/kinds/bullmq.js';
 import { validateCronPattern } from '../../src/scaffold/kinds/scheduled.js';
 import { detectProject } from '../../src/scaffold/project.js';
-import { BIN, REPO_ROOT, runCli } from '../helpers/cli.js';
+import { BIN, NodeProcess, REPO_ROOT, runCli, runNodeScript } from '../helpers/cli.js';
 import { createFixtureProject } from '../helpers/fixture-project.js';
 import { startRedis, type RedisHandle } from '../helpers/redis.js';
 
@@ -53,46 +51,6 @@ function snapshot(root: string): string[] {
   };
   walk(root);
   return entries.sort();
-}
-
-async function run(args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
-  for (const key of Object.keys(env)) if (key.startsWith('VITEST')) delete env[key];
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, output };
-}
-
-class WorkerProcess {
-  readonly child: ChildProcess;
-  output = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(root: string, redisUrl: string) {
-    this.child = spawn(process.execPath, ['out/worker.js'], { cwd: root, env: { ...process.env, REDIS_URL: redisUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const collect = (chunk: Buffer): void => {
-      this.output += chunk.toString();
-    };
-    this.child.stdout?.on('data', collect);
-    this.child.stderr?.on('data', collect);
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-  }
-
-  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(this.output)) {
-      if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms in the worker's output:\n${this.output}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-    await this.exited;
-  }
 }
 
 /** A scheduled task as a user fills it in: this one fails every run. */
@@ -139,7 +97,7 @@ describe('validateCronPattern', () => {
 describe('bgtask add-task --kind scheduled', () => {
   let redis: RedisHandle;
   let root: string;
-  const workers: WorkerProcess[] = [];
+  const workers: NodeProcess[] = [];
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -206,9 +164,9 @@ describe('bgtask add-task --kind scheduled', () => {
   it('the generated code passes tsc (strict) and bgtask lint, and its vitest tests pass against Redis', async () => {
     writeFileSync(join(root, 'src/tasks/flaky-tick.schedule.ts'), FAILING_TICK);
     const [tsc, lint, tests] = await Promise.all([
-      run([TSC, '-p', root, '--noEmit', 'false', '--outDir', join(root, 'out')], root),
-      run([BIN, 'lint', root], root, { NO_COLOR: '1' }),
-      run([VITEST, 'run', '--root', root, '--dir', 'src', 'heartbeat', 'nightly-report'], root, { REDIS_URL: redis.url, NO_COLOR: '1' }),
+      runNodeScript([TSC, '-p', root, '--noEmit', 'false', '--outDir', join(root, 'out')], root),
+      runNodeScript([BIN, 'lint', root], root, { NO_COLOR: '1' }),
+      runNodeScript([VITEST, 'run', '--root', root, '--dir', 'src', 'heartbeat', 'nightly-report'], root, { REDIS_URL: redis.url, NO_COLOR: '1' }),
     ]);
     expect(tsc.output).toBe('');
     expect(tsc.code).toBe(0);
@@ -220,7 +178,7 @@ describe('bgtask add-task --kind scheduled', () => {
   }, 240_000);
 
   it('a croner task with a per-second pattern fires within 2 s of the worker starting; a failing one is logged and keeps firing', async () => {
-    const worker = new WorkerProcess(root, redis.url);
+    const worker = new NodeProcess(root, 'out/worker.js', { REDIS_URL: redis.url });
     workers.push(worker);
     await worker.waitFor(/\[worker\] ready \(pid \d+\): queue nightly-report, schedule heartbeat, schedule nightly-report, schedule flaky-tick/);
     await worker.waitFor(/\[heartbeat\] ran at /, 2_000);
@@ -231,7 +189,7 @@ describe('bgtask add-task --kind scheduled', () => {
   });
 
   it('two workers upsert the BullMQ scheduler: Redis holds one scheduler, with one next job', async () => {
-    const replica = new WorkerProcess(root, redis.url);
+    const replica = new NodeProcess(root, 'out/worker.js', { REDIS_URL: redis.url });
     workers.push(replica);
     await replica.waitFor(/\[worker\] ready/);
     const queue = new Queue('nightly-report', { connection: { url: redis.url } });

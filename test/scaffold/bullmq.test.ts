@@ -401,6 +401,10 @@ describe('bgtask add-task --kind bullmq', () => {
     await doomed.waitFor(/\[worker\] ready/);
     const id = await enqueue('/charges', 'slow-kill');
     expect((await settle(id, 'flaky-charge', (s) => s.state === 'active')).state).toBe('active');
+    // "active" comes when the worker takes the job, a moment before the processor logs its start:
+    // kill only once the processor is running, or the job's log has no line from the doomed worker.
+    const deadline = Date.now() + 5_000;
+    while ((await verifier.getJobLogs(id)).count === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     doomed.child.kill('SIGKILL');
     await doomed.exited;
 

@@ -108,6 +108,24 @@ describe('BackgroundTasks', () => {
     expect(tasks.size).toBe(0);
   });
 
+  it('runs a long list of tasks, failing ones among them, in order and without overflowing the stack', async () => {
+    const ran: number[] = [];
+    const failures: unknown[] = [];
+    const tasks = new BackgroundTasks({ onError: (error) => failures.push(error) });
+    for (let i = 0; i < 20_000; i += 1) {
+      tasks.addTask((n: number) => {
+        ran.push(n);
+        if (n % 1000 === 0) throw new Error(`task ${n}`);
+      }, i);
+    }
+
+    await tasks.run();
+    expect(ran).toHaveLength(20_000);
+    expect(ran.every((n, index) => n === index)).toBe(true);
+    expect(failures).toHaveLength(20);
+    expect(tasks.size).toBe(0);
+  });
+
   it('reports a throwing and a rejecting task to onError and still runs the rest', async () => {
     const ran: string[] = [];
     const onError = vi.fn();

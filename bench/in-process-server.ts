@@ -1,5 +1,5 @@
 // One benchmark server, run as a child process of in-process.ts (see README.md):
-//   node in-process-server.js <express|fastify|hono> <task|no-task|bare>
+//   node in-process-server.js <express|fastify|hono> <task|no-task|bare|empty|detached>
 // It listens on an ephemeral 127.0.0.1 port and talks to its parent over IPC. The handler is the
 // same trivial `GET /` -> 200 "ok" in every variant:
 //   task     the runtime middleware is installed and the handler adds a task that sleeps 2 s
@@ -7,6 +7,7 @@
 //   bare     no middleware at all
 //   empty    an empty middleware (Fastify: empty onSend and onResponse hooks, the ones the adapter
 //            uses), installed as the adapter is: what the framework charges for having one at all
+//   detached no middleware; the handler starts the same 2 s task itself and does not await it
 // The runtime is imported from templates/runtime/, so this measures exactly the code users get.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +20,7 @@ import { backgroundTasks as expressBackgroundTasks } from '../templates/runtime/
 import { backgroundTasks as fastifyBackgroundTasks } from '../templates/runtime/fastify.js';
 import { backgroundTasks as honoBackgroundTasks } from '../templates/runtime/hono.js';
 import type { BackgroundTasksOptions } from '../templates/runtime/tasks.js';
-import { FRAMEWORKS, VARIANTS, TASK_MS, type Framework, type FromServer, type ToServer, type Variant } from './protocol.js';
+import { FRAMEWORKS, SERVER_VARIANTS, TASK_MS, type Framework, type FromServer, type ServerVariant, type ToServer } from './protocol.js';
 
 let added = 0;
 let completed = 0;
@@ -29,6 +30,13 @@ let failed = 0;
 async function sleepTwoSeconds(_requestNumber: number): Promise<void> {
   await sleep(TASK_MS);
   completed += 1;
+}
+
+/** The detached variant's fire-and-forget start, with the catch that keeps a rejection from crashing. */
+function startDetached(requestNumber: number): void {
+  sleepTwoSeconds(requestNumber).catch(() => {
+    failed += 1;
+  });
 }
 
 const options: BackgroundTasksOptions = {
@@ -41,12 +49,13 @@ function send(message: FromServer): void {
   process.send?.(message);
 }
 
-async function startExpress(variant: Variant): Promise<Server> {
+async function startExpress(variant: ServerVariant): Promise<Server> {
   const app = express();
   if (variant === 'empty') app.use((_req, _res, next) => next());
-  else if (variant !== 'bare') app.use(expressBackgroundTasks(options));
+  else if (variant !== 'bare' && variant !== 'detached') app.use(expressBackgroundTasks(options));
   app.get('/', (req, res) => {
     if (variant === 'task') req.backgroundTasks.addTask(sleepTwoSeconds, ++added);
+    else if (variant === 'detached') startDetached(++added);
     res.send('ok');
   });
   return new Promise((resolve, reject) => {
@@ -54,26 +63,28 @@ async function startExpress(variant: Variant): Promise<Server> {
   });
 }
 
-async function startFastify(variant: Variant): Promise<Server> {
+async function startFastify(variant: ServerVariant): Promise<Server> {
   const app = Fastify({ logger: false });
   if (variant === 'empty') {
     app.addHook('onSend', (_request, _reply, payload, next) => next(null, payload));
     app.addHook('onResponse', (_request, _reply, next) => next());
-  } else if (variant !== 'bare') await app.register(fastifyBackgroundTasks, options);
+  } else if (variant !== 'bare' && variant !== 'detached') await app.register(fastifyBackgroundTasks, options);
   app.get('/', async (request, reply) => {
     if (variant === 'task') request.backgroundTasks.addTask(sleepTwoSeconds, ++added);
+    else if (variant === 'detached') startDetached(++added);
     return reply.type('text/plain').send('ok');
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return app.server;
 }
 
-async function startHono(variant: Variant): Promise<Server> {
+async function startHono(variant: ServerVariant): Promise<Server> {
   const app = new Hono<{ Bindings: HttpBindings }>();
   if (variant === 'empty') app.use((_c, next) => next());
-  else if (variant !== 'bare') app.use(honoBackgroundTasks(options));
+  else if (variant !== 'bare' && variant !== 'detached') app.use(honoBackgroundTasks(options));
   app.get('/', (c) => {
     if (variant === 'task') c.var.backgroundTasks.addTask(sleepTwoSeconds, ++added);
+    else if (variant === 'detached') startDetached(++added);
     return c.text('ok');
   });
   return new Promise((resolve) => {
@@ -93,9 +104,9 @@ function stats(): FromServer {
 }
 
 async function main(): Promise<void> {
-  const [framework, variant] = process.argv.slice(2) as [Framework | undefined, Variant | undefined];
-  if (framework === undefined || !FRAMEWORKS.includes(framework) || variant === undefined || !VARIANTS.includes(variant)) {
-    throw new Error(`usage: in-process-server.js <${FRAMEWORKS.join('|')}> <${VARIANTS.join('|')}>`);
+  const [framework, variant] = process.argv.slice(2) as [Framework | undefined, ServerVariant | undefined];
+  if (framework === undefined || !FRAMEWORKS.includes(framework) || variant === undefined || !SERVER_VARIANTS.includes(variant)) {
+    throw new Error(`usage: in-process-server.js <${FRAMEWORKS.join('|')}> <${SERVER_VARIANTS.join('|')}>`);
   }
   if (process.send === undefined) throw new Error('in-process-server.js is started by in-process.js (it needs an IPC channel).');
   const server = framework === 'express' ? await startExpress(variant) : framework === 'fastify' ? await startFastify(variant) : await startHono(variant);

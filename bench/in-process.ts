@@ -16,7 +16,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { FRAMEWORKS, intFromEnv, percentile, TASK_MS, VARIANTS, type Framework, type FromServer, type ToServer, type Variant } from './protocol.js';
+import { FRAMEWORKS, intFromEnv, percentile, TASK_MS, VARIANTS, type Framework, type FromServer, type ServerVariant, type ToServer, type Variant } from './protocol.js';
 
 const WARMUP = intFromEnv('BENCH_WARMUP', 10_000);
 const REQUESTS = intFromEnv('BENCH_REQUESTS', 12_000);
@@ -69,13 +69,15 @@ interface Latency {
   max: number;
 }
 
-/** (a) and (b) side by side under the same open loop. */
+/** (a), (b) and (e) side by side under the same open loop. */
 interface LatencyRun {
   framework: Framework;
   round: number;
   task: Latency;
   noTask: Latency;
+  detached: Latency;
   tasks: TaskCount;
+  detachedTasks: TaskCount;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -112,7 +114,7 @@ function nextMessage(child: ChildProcess): Promise<FromServer> {
   });
 }
 
-async function startChild(framework: Framework, variant: Variant): Promise<Child> {
+async function startChild(framework: Framework, variant: ServerVariant): Promise<Child> {
   const child = fork(SERVER_SCRIPT, [framework, variant], { execArgv: process.env.BENCH_TRACE_GC ? ['--trace-gc'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     const ready = await withTimeout(nextMessage(child), STARTUP_TIMEOUT_MS, `the ${framework}/${variant} server to start`);
@@ -244,27 +246,30 @@ async function taskCount(child: Child, expected: number): Promise<TaskCount> {
 }
 
 async function measureLatency(framework: Framework, round: number): Promise<LatencyRun> {
-  const [task, noTask] = await Promise.all([startChild(framework, 'task'), startChild(framework, 'no-task')]);
+  const [task, noTask, detached] = await Promise.all([startChild(framework, 'task'), startChild(framework, 'no-task'), startChild(framework, 'detached')]);
+  const children = [task, noTask, detached];
   const agents = new Agents();
   try {
-    for (const child of [task, noTask]) await drive(child.port, agents.make(CONCURRENCY), WARMUP);
-    // The warmup's tasks finish before the schedule starts: (a) should carry the schedule's own
-    // tasks, not a backlog that (b) does not have.
+    for (const child of children) await drive(child.port, agents.make(CONCURRENCY), WARMUP);
+    // The warmup's tasks finish before the schedule starts: (a) and (e) should carry the schedule's
+    // own tasks, not a backlog that (b) does not have.
     await new Promise((resolve) => setTimeout(resolve, TASK_MS + 500));
     // As many sockets as requests can be in flight when a server stalls. The first second of the
     // schedule warms them up and is dropped.
-    const targets = [task, noTask].map((child) => ({ port: child.port, agent: agents.make(256) }));
-    const [taskLatencies, noTaskLatencies] = (await driveAtRate(targets, RATE, RATE + RATE_REQUESTS)).map((all) => all.subarray(RATE));
+    const targets = children.map((child) => ({ port: child.port, agent: agents.make(256) }));
+    const [taskLatencies, noTaskLatencies, detachedLatencies] = (await driveAtRate(targets, RATE, RATE + RATE_REQUESTS)).map((all) => all.subarray(RATE));
     return {
       framework,
       round,
       task: latencyOf(taskLatencies as Float64Array),
       noTask: latencyOf(noTaskLatencies as Float64Array),
+      detached: latencyOf(detachedLatencies as Float64Array),
       tasks: await taskCount(task, WARMUP + RATE + RATE_REQUESTS),
+      detachedTasks: await taskCount(detached, WARMUP + RATE + RATE_REQUESTS),
     };
   } finally {
     agents.destroy();
-    await Promise.all([task.stop(), noTask.stop()]);
+    await Promise.all(children.map((child) => child.stop()));
   }
 }
 
@@ -376,7 +381,7 @@ async function main(): Promise<void> {
   console.log(`# bgtask in-process bench`);
   console.log(
     `node ${process.version}, ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), load average at start: ${loadavg()}\n` +
-      `latency: (a) and (b) side by side, ${RATE} GET /s each in turn (open loop), ${RATE_REQUESTS} measured each after 1 s of warmup\n` +
+      `latency: (a), (b) and (e) side by side, ${RATE} GET /s each in turn (open loop), ${RATE_REQUESTS} measured each after 1 s of warmup\n` +
       `throughput: ${WARMUP} warmup + ${REQUESTS} measured GET / at concurrency ${CONCURRENCY} (closed loop) per server, one server at a time;\n` +
       `  (b), (c), (d) in turns of ${Math.ceil(REQUESTS / CYCLES)} requests over ${CYCLES} cycles, (a) alone\n` +
       `keep-alive, 127.0.0.1; ${ROUNDS} round(s); each server in its own child process, the load generator in this one\n`,
@@ -390,7 +395,8 @@ async function main(): Promise<void> {
       latencyRuns.push(latency);
       console.error(
         `  round ${round} ${framework.padEnd(7)} latency at ${RATE}/s   (a) p50 ${fixed(latency.task.p50, 2)} p99 ${fixed(latency.task.p99, 2)} ms` +
-          `   (b) p50 ${fixed(latency.noTask.p50, 2)} p99 ${fixed(latency.noTask.p99, 2)} ms`,
+          `   (b) p50 ${fixed(latency.noTask.p50, 2)} p99 ${fixed(latency.noTask.p99, 2)} ms` +
+          `   (e) p50 ${fixed(latency.detached.p50, 2)} p99 ${fixed(latency.detached.p99, 2)} ms`,
       );
       const runs = [...(await measureThroughput(framework, round)), await measureTaskThroughput(framework, round)];
       throughputRuns.push(...runs);
@@ -405,7 +411,10 @@ async function main(): Promise<void> {
   }
 
   const failures: string[] = [];
-  for (const run of latencyRuns) checkTasks(run.framework, `latency round ${run.round}`, run.tasks, failures);
+  for (const run of latencyRuns) {
+    checkTasks(run.framework, `latency round ${run.round}`, run.tasks, failures);
+    checkTasks(run.framework, `latency round ${run.round}, (e) detached`, run.detachedTasks, failures);
+  }
   for (const run of throughputRuns) checkTasks(run.framework, `throughput round ${run.round}`, run.tasks, failures);
 
   const latencyRows: string[][] = [];
@@ -414,6 +423,7 @@ async function main(): Promise<void> {
     for (const [label, of] of [
       ['(a) task', (run: LatencyRun) => run.task],
       ['(b) no-task', (run: LatencyRun) => run.noTask],
+      ['(e) detached', (run: LatencyRun) => run.detached],
     ] as const) {
       latencyRows.push([
         framework,
@@ -424,7 +434,7 @@ async function main(): Promise<void> {
       ]);
     }
   }
-  console.log(`## Latency at ${RATE} requests/s each, (a) and (b) side by side (median over ${ROUNDS} round(s); max: worst round)\n`);
+  console.log(`## Latency at ${RATE} requests/s each, (a), (b) and (e) side by side (median over ${ROUNDS} round(s); max: worst round)\n`);
   console.log(table(['framework', 'variant', 'p50 ms', 'p99 ms', 'max ms'], latencyRows));
 
   const pick = (framework: Framework, variant: Variant): ThroughputRun[] => throughputRuns.filter((run) => run.framework === framework && run.variant === variant);
@@ -456,6 +466,8 @@ async function main(): Promise<void> {
     // The same comparison in milliseconds: at sub-2 ms p99s, a fraction of a millisecond of garbage
     // collection is already 10 %, so the ratio alone overstates what a user would notice.
     const p99Differences = latency.map((run) => run.task.p99 - run.noTask.p99);
+    // Against the same task started without the runtime: the runtime's own share of the difference.
+    const overDetached = latency.map((run) => run.task.p99 / run.detached.p99);
     const b = pick(framework, 'no-task');
     // The bursts of (c) and (d) in the same round and cycle as each burst of (b).
     const sameCycle = (variant: Variant, run: ThroughputRun): ThroughputRun | undefined =>
@@ -476,6 +488,8 @@ async function main(): Promise<void> {
       perRound(p99Ratios),
       p99Ratio <= P99_GOAL ? 'met' : 'NOT met',
       fixed(median(p99Differences), 2),
+      fixed(median(overDetached), 3),
+      perRound(overDetached),
       fixed(rpsRatio, 3),
       perRound(roundMedians(b, rpsRatios)),
       rpsRatio >= RPS_GOAL ? 'met' : 'NOT met',
@@ -494,6 +508,8 @@ async function main(): Promise<void> {
         'per round',
         `<= ${P99_GOAL}`,
         'p99(a)-p99(b) ms',
+        'p99(a)/p99(e)',
+        'per round',
         'rps(b)/rps(c)',
         'per round',
         `>= ${RPS_GOAL}`,
@@ -507,6 +523,7 @@ async function main(): Promise<void> {
   );
   console.log(
     `\np99(a)/p99(b): the side-by-side open loop at ${RATE}/s each (the throughput table's saturated p99s are mostly queueing).\n` +
+      `p99(a)/p99(e) sets the runtime against the same task started by hand, unawaited: what the runtime adds to a pending task.\n` +
       `rps(b)/rps(c) is wall-clock requests/s (the goal as stated); cpu(c)/cpu(b) is the same\n` +
       `ratio from the server's CPU time per request (user + system), i.e. the throughput on a dedicated core: steadier when other\n` +
       `processes share the machine. cpu(d)/cpu(b) sets the middleware against an empty one installed the same way: its own cost.`,

@@ -11,7 +11,15 @@ export type Framework = (typeof FRAMEWORKS)[number];
 export const VARIANTS = ['task', 'no-task', 'bare', 'empty'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
-/** How long the task of the `task` variant sleeps. */
+/**
+ * What a server can be: the variants, plus (e) detached, run only beside (a) and (b) for latency: no
+ * middleware, and the handler starts the same 2 s task itself without awaiting it. (a) against (e)
+ * is what the runtime adds, apart from what having a task pending at all costs.
+ */
+export const SERVER_VARIANTS = [...VARIANTS, 'detached'] as const;
+export type ServerVariant = (typeof SERVER_VARIANTS)[number];
+
+/** How long the task of the `task` and `detached` variants sleeps. */
 export const TASK_MS = 2_000;
 
 export type ToServer = { type: 'stats' } | { type: 'drain'; timeoutMs: number } | { type: 'stop' };

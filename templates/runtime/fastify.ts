@@ -57,12 +57,13 @@ export function backgroundTasks(app: FastifyInstance, options: BackgroundTasksOp
 
 // onResponse waits for 'finish', which never comes once the client is gone. The tasks still run
 // then (the work was promised, the bytes just not read), and only once: run() is idempotent.
+// on(), not once(): a response closes once, and once() wraps each listener in two more objects.
 function runIfClientLeaves(raw: FastifyReply['raw'], tasks: BackgroundTasks): void {
   if (raw.destroyed) {
     runSoon(tasks);
     return;
   }
-  raw.once('close', () => {
+  raw.on('close', () => {
     if (!raw.writableFinished) runSoon(tasks);
   });
 }

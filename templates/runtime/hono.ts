@@ -51,8 +51,9 @@ function runAfterResponse(c: Context, tasks: BackgroundTasks): void {
   }
   // @hono/node-server writes the Response after the chain returns. Node emits 'close' on every
   // response, after 'finish' once the bytes are flushed, or alone when the client went away: one
-  // listener covers both, and the tasks run either way (the work was promised).
-  outgoing.once('close', start);
+  // listener covers both, and the tasks run either way (the work was promised). on(), not once():
+  // a response closes once, and once() wraps each listener in two more objects.
+  outgoing.on('close', start);
 }
 
 function executionContextOf(c: Context): ExecutionContext | undefined {
@@ -74,13 +75,13 @@ function nextMacrotask(): Promise<void> {
 interface NodeResponse {
   readonly writableFinished: boolean;
   readonly destroyed: boolean;
-  once(event: 'close', listener: () => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
 }
 
 /** @hono/node-server passes `{ incoming, outgoing }` as the env. */
 function nodeResponseOf(env: unknown): NodeResponse | undefined {
   if (typeof env !== 'object' || env === null || !('outgoing' in env)) return undefined;
   const outgoing: unknown = env.outgoing;
-  if (typeof outgoing !== 'object' || outgoing === null || !('once' in outgoing) || typeof outgoing.once !== 'function') return undefined;
+  if (typeof outgoing !== 'object' || outgoing === null || !('on' in outgoing) || typeof outgoing.on !== 'function') return undefined;
   return outgoing as NodeResponse;
 }

@@ -485,6 +485,54 @@ describe('express adapter: response ended but never finished', () => {
   });
 });
 
+describe('express adapter: an earlier middleware wraps end()', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    expect(crashes).not.toHaveBeenCalled();
+  });
+
+  it('seals at the handler’s end() and runs the tasks, from the first request on, when the real end() comes later (as compression’s)', async () => {
+    probe = new Probe();
+    const app = express();
+    // Installed before the adapter, so on the first request it holds on to the end() from before
+    // the adapter touched the app's response prototype.
+    app.use((_req, res, next) => {
+      const end = res.end;
+      res.end = function deferEnd(this: express.Response, ...args: unknown[]): express.Response {
+        setImmediate(() => Reflect.apply(end, this, args));
+        return this;
+      } as express.Response['end'];
+      next();
+    });
+    app.use(expressBackgroundTasks({ onError: probe.onError }));
+    app.get('/', (req, res) => {
+      const id = String(req.query.id);
+      const tasks = req.backgroundTasks;
+      tasks.addTask(record, `task:${id}`);
+      res.send('deferred');
+      try {
+        tasks.addTask(lateTask);
+      } catch (error) {
+        probe.late.push(error);
+      }
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    close = () => closeServer(server);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    for (const id of ['first', 'second']) {
+      expect(await get(`${url}/?id=${id}`)).toEqual({ status: 200, body: 'deferred' });
+      await probe.until(() => probe.events.includes(`task:${id}`), `the task of the ${id} request`);
+    }
+    expect(probe.late).toHaveLength(2);
+    expect(probe.late.every((error) => error instanceof TaskAfterResponseError)).toBe(true);
+    await turns(5);
+    expect(probe.events).toEqual(['task:first', 'task:second']);
+  });
+});
+
 describe('express adapter: where the lazy collection lives', () => {
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => {

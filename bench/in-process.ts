@@ -1,11 +1,12 @@
-// In-process runtime benchmark (see README.md). For each framework it runs four kinds of server, each
+// In-process runtime benchmark (see README.md). For each framework it runs five kinds of server, each
 // in its own child process (in-process-server.ts):
 //   (a) task     middleware + handler that adds a task sleeping 2 s, then responds
 //   (b) no-task  middleware + the same handler without the task
 //   (c) bare     no middleware, the same trivial handler
 //   (d) empty    an empty middleware of the adapter's kind, for reference
-// Latency: (a) and (b) run side by side and get the same fixed-rate load (open loop), request by
-// request in turn, so that whatever else the machine does falls on both alike. Throughput: each
+//   (e) detached no middleware; the handler starts the same task itself, unawaited (latency only)
+// Latency: (a), (b) and (e) run side by side and get the same fixed-rate load (open loop), request
+// by request in turn, so that whatever else the machine does falls on all alike. Throughput: each
 // server alone, as fast as it answers (closed loop). The two ratios the goals are about:
 //   p99(a) / p99(b) <= 1.1    adding a 2 s task does not slow the response
 //   rps(b) / rps(c) >= 0.95   the middleware costs at most 5 % throughput

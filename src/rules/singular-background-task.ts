@@ -203,17 +203,6 @@ function passesRequestOn(fn: FunctionLike | undefined): boolean {
   });
 }
 
-/**
- * `helper(tasks)` inside a callback that fires once the response is out (`res.on('close', () =>
- * runSoon(tasks))`): after the response, running it is all that is left to do with a collection,
- * so this counts as a run there.
- */
-function handedOverAfterResponse(ref: Node): CallExpression | undefined {
-  const call = outermostWrapper(ref).getParent();
-  if (!Node.isCallExpression(call) || !call.getArguments().includes(outermostWrapper(ref))) return undefined;
-  return runIsAfterResponse(call) ? call : undefined;
-}
-
 /** Whether a `.run()` happens inside a callback that fires once the response is out. */
 function runIsAfterResponse(run: CallExpression): boolean {
   for (let fn = enclosingFunction(run); fn !== undefined; fn = enclosingFunction(fn)) {
@@ -378,11 +367,11 @@ export default defineRule({
       for (const ref of variable === undefined ? [] : readsOf(variable.nameNode)) {
         const installation = collectionInstallation(ref);
         if (installation !== undefined) installations.push(installation);
-        const run = runCallOn(ref) ?? handedOverAfterResponse(ref);
+        const run = runCallOn(ref);
         if (run !== undefined) runs.push(run);
       }
       // A hand-written adapter: a middleware that installs the collection and calls `next()`, or
-      // code that runs the collection (or hands it to a function) once the response is out.
+      // code that runs the collection once the response is out.
       if (runs.length > 0 && runs.every(runIsAfterResponse)) return;
       if (installations.length > 0) {
         if (passesRequestOn(enclosingFunction(expression))) return;

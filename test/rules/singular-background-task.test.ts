@@ -317,29 +317,6 @@ app.get('/items/:id', (req, res) => {
 `,
     },
     {
-      name: 'not flagged: a hand-made collection handed to a helper from the response\'s close event, because only running it is left to do then',
-      code: `
-import express from 'express';
-import { BackgroundTasks } from './background/tasks.js';
-
-async function notify(id: string): Promise<void> {}
-
-function runSoon(tasks: BackgroundTasks): void {
-  setImmediate(() => {
-    tasks.run().catch(console.error);
-  });
-}
-
-const app = express();
-app.post('/orders', (req, res) => {
-  const tasks = new BackgroundTasks();
-  tasks.addTask(notify, req.body.id);
-  res.on('close', () => runSoon(tasks));
-  res.status(201).json({ ok: true });
-});
-`,
-    },
-    {
       name: 'not flagged: a hand-made collection in a Next.js route handler run inside after(), because that runs it after the response',
       code: `
 import { after } from 'next/server';
@@ -680,26 +657,6 @@ app.post('/orders', (req, res) => {
 });
 `,
       errors: [{ messageId: 'handMadeCollection', line: 9 }],
-    },
-    {
-      name: 'new BackgroundTasks() in a handler handed to a helper while the request is handled: nothing runs it after the response',
-      code: `
-import express from 'express';
-import { BackgroundTasks } from './background/tasks.js';
-
-async function sendReceipt(orderId: string): Promise<void> {}
-function planOrder(tasks: BackgroundTasks, id: string): void {
-  tasks.addTask(sendReceipt, id);
-}
-
-const app = express();
-app.post('/orders', (req, res) => {
-  const tasks = new BackgroundTasks();
-  planOrder(tasks, req.body.id);
-  res.status(201).json({ ok: true });
-});
-`,
-      errors: [{ messageId: 'handMadeCollection', line: 12 }],
     },
     {
       name: 'new BackgroundTasks() in a handler with await tasks.run(): runs before the response',

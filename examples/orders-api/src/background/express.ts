@@ -10,106 +10,88 @@ declare global {
   }
 }
 
-// Each request's collection, once something has asked for it. A WeakMap, not a property on the
-// request: adding a property to Node's request object reallocates its property store, about 1 KB of
-// garbage per request (measured), where a WeakMap entry costs a tenth of that.
-const collections = new WeakMap<Request, BackgroundTasks>();
-// The end() methods installed on apps' response prototypes, which seal the collection themselves.
-const sealingEnds = new WeakSet<object>();
+// The collection of a request, once something has asked for it. A symbol on the request rather than
+// a WeakMap: a plain property store is cheaper, and it goes with the request.
+const kTasks = Symbol('bgtask.backgroundTasks');
+type WithSlot = Request & { [kTasks]?: BackgroundTasks };
 
 /** `app.use(backgroundTasks())`, then `req.backgroundTasks.addTask(fn, ...args)` in handlers. */
 export function backgroundTasks(options?: BackgroundTasksOptions): RequestHandler {
-  // Most requests add no task, so the collection and its listener are made on first access to
-  // req.backgroundTasks, by a getter installed once on the app's request prototype, and end() seals
-  // through the app's response prototype. A request that never asks costs this middleware one
-  // comparison.
+  // Most requests add no task, so the collection, the res.end wrapper and the listeners are all made
+  // on first access to req.backgroundTasks, by a getter installed once on the app's request
+  // prototype. A request that never asks costs this middleware one comparison.
   let lastPrototype: unknown;
   return (req, res, next) => {
     const prototype: unknown = Object.getPrototypeOf(req);
     if (prototype !== lastPrototype) {
-      // Only the prototypes Express made for an app (app.request and app.response, untyped; a mounted
-      // app has its own). Anything else (a hand-made request in a unit test, say) may share its
-      // prototype with every object, so it gets its own collection right away instead.
-      const app = req.app as { request?: Request; response?: Response } | undefined;
-      if (app?.request === undefined || app.response === undefined || prototype !== app.request || Object.getPrototypeOf(res) !== app.response) {
+      // Only a request prototype Express made for an app (app.request, untyped; a mounted app has its own).
+      // Anything else (a hand-made request in a unit test, say) may share its prototype with every
+      // object, so it gets its own collection right away instead.
+      const appRequest = (req.app as { request?: Request } | undefined)?.request;
+      if (appRequest === undefined || prototype !== appRequest) {
         req.backgroundTasks = collectionFor(req, res, options);
         next();
         return;
       }
       lastPrototype = prototype;
-      if (!Object.hasOwn(app.request, 'backgroundTasks')) installOnApp(app.request, app.response, options);
+      if (!Object.hasOwn(appRequest, 'backgroundTasks')) installGetter(appRequest, options);
     }
     next();
   };
 }
 
-function installOnApp(requestPrototype: Request, responsePrototype: Response, options: BackgroundTasksOptions | undefined): void {
+function installGetter(requestPrototype: Request, options: BackgroundTasksOptions | undefined): void {
   Object.defineProperty(requestPrototype, 'backgroundTasks', {
     configurable: true,
     enumerable: true,
-    get(this: Request): BackgroundTasks {
+    get(this: WithSlot): BackgroundTasks {
       // Express sets req.res before any middleware runs.
-      return collections.get(this) ?? collectionFor(this, this.res as Response, options);
+      return this[kTasks] ?? collectionFor(this, this.res as Response, options);
     },
     // A middleware may replace the collection, as it could when this was a plain property.
-    set(this: Request, value: BackgroundTasks) {
-      collections.set(this, value);
+    set(this: WithSlot, value: BackgroundTasks) {
+      this[kTasks] = value;
     },
   });
-  // res.send/json/sendStatus/redirect/... all end in end(). Seal there: once it is called, nothing
-  // added can belong to this response.
-  const end = responsePrototype.end;
-  const endAndSeal = function endAndSeal(this: Response, ...args: unknown[]): Response {
-    // Express sets res.req before any middleware runs.
-    sealOnEnd(collections.get(this.req), this);
-    return Reflect.apply(end, this, args) as Response;
-  } as Response['end'];
-  sealingEnds.add(endAndSeal);
-  responsePrototype.end = endAndSeal;
 }
 
-function collectionFor(req: Request, res: Response, options: BackgroundTasksOptions | undefined): BackgroundTasks {
+function collectionFor(req: WithSlot, res: Response, options: BackgroundTasksOptions | undefined): BackgroundTasks {
   const tasks = new BackgroundTasks(options);
-  collections.set(req, tasks);
+  req[kTasks] = tasks;
   // First asked for after the handler ended the response: nothing added now belongs to it, so the
-  // collection starts sealed (addTask throws TaskAfterResponseError) and needs no listener.
+  // collection starts sealed (addTask throws TaskAfterResponseError) and needs no listeners.
   if (res.writableEnded) {
     tasks.seal();
     return tasks;
   }
-  // Sealed by the prototype's end(), unless this response's end() is another: a hand-made response's,
-  // or a wrapper from an earlier middleware (compression's, say) that holds on to the end() from
-  // before the prototype had ours. Then it gets a wrapper of its own.
-  if (!sealingEnds.has(res.end)) {
-    const end = res.end;
-    res.end = function endAndSealThis(this: Response, ...args: unknown[]): Response {
-      sealOnEnd(tasks, this);
-      return Reflect.apply(end, this, args) as Response;
-    } as Response['end'];
-  }
-  // Node emits 'close' on every response: after 'finish' once the bytes are handed to the OS, or
-  // alone when the client went away. The tasks run either way once the handler has ended the
-  // response (the work was promised, the bytes just not read). A handler that never ends the
-  // response never runs its tasks.
-  res.on('close', () => {
-    if (tasks.sealed) runSoon(tasks);
+
+  let closed = false;
+  const start = (): void => {
+    // Most requests add no task; they should cost no timer.
+    if (tasks.size === 0) return;
+    // Not inline: other 'finish' listeners (loggers, metrics) should not wait for a task.
+    setImmediate(() => {
+      tasks.run().catch(logRunnerFailure);
+    });
+  };
+
+  // Seal on end(), run on 'finish': once end() is called nothing added can belong to this
+  // response, but 'finish' comes only when the bytes have been handed to the OS.
+  const end = res.end;
+  res.end = function endAndSeal(this: Response, ...args: unknown[]): Response {
+    tasks.seal();
+    const result = Reflect.apply(end, this, args) as Response;
+    if (closed) start();
+    return result;
+  } as Response['end'];
+
+  res.once('finish', start);
+  // 'close' without 'finish' means the client went away. The tasks still run as soon as the
+  // handler has ended the response (the work was promised, the bytes just not read), and once:
+  // run() is idempotent. A handler that never ends the response never runs its tasks.
+  res.once('close', () => {
+    closed = true;
+    if (tasks.sealed) start();
   });
   return tasks;
-}
-
-function sealOnEnd(tasks: BackgroundTasks | undefined, res: Response): void {
-  if (tasks === undefined) return;
-  tasks.seal();
-  // Ended after the client left: the 'close' that starts the tasks has come and gone.
-  if (res.destroyed) runSoon(tasks);
-}
-
-// Not inline: other 'close' listeners (loggers, metrics) should not wait for a task. Once only:
-// run() is idempotent.
-function runSoon(tasks: BackgroundTasks): void {
-  // Most requests add no task; they should cost no timer.
-  if (tasks.size === 0) return;
-  setImmediate(() => {
-    tasks.run().catch(logRunnerFailure);
-  });
 }

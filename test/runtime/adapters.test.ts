@@ -569,6 +569,65 @@ describe('express adapter: where the lazy collection lives', () => {
     await probe.until(() => probe.events.includes('child'), 'the task of the mounted app');
     expect(await get(`${url}/replace`)).toEqual({ status: 200, body: 'true' });
   });
+
+  it('runs the tasks of a mounted app that hands the request back to its parent (next(err), or a 404 there)', async () => {
+    // Express 5 gives the request and response back the parent's prototypes when a mounted app
+    // calls next(): whatever the child's adapter set up must still seal and run.
+    probe = new Probe();
+    const child = express();
+    child.use(expressBackgroundTasks({ onError: probe.onError }));
+    child.get('/fail', (req, _res, next) => {
+      req.backgroundTasks.addTask(record, 'child:fail');
+      next(new Error('handled by the parent'));
+    });
+    child.get('/pass', (req, _res, next) => {
+      req.backgroundTasks.addTask(record, 'child:pass');
+      next();
+    });
+    const app = express();
+    app.use('/child', child);
+    app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(500).send(error.message);
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    close = () => closeServer(server);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    expect(await get(`${url}/child/fail`)).toEqual({ status: 500, body: 'handled by the parent' });
+    await probe.until(() => probe.events.includes('child:fail'), 'the task before next(err)');
+    expect((await get(`${url}/child/pass`)).status).toBe(404);
+    await probe.until(() => probe.events.includes('child:pass'), 'the task before the parent 404');
+    await turns(5);
+    expect(probe.events).toEqual(['child:fail', 'child:pass']);
+  });
+
+  it('keeps serving, and runs its own collection, when a middleware swaps in a stand-in after the adapter made one', async () => {
+    probe = new Probe();
+    const standIn = { addTask: vi.fn(), seal: 'not a function', run: 'not a function' };
+    const app = express();
+    app.use(expressBackgroundTasks({ onError: probe.onError }));
+    app.use((req, _res, next) => {
+      req.backgroundTasks.addTask(record, `before:${req.path}`);
+      req.backgroundTasks = standIn as unknown as BackgroundTasks;
+      next();
+    });
+    app.get('/:id', (req, res) => {
+      req.backgroundTasks.addTask(record, 'to the stand-in');
+      res.send(`ok ${req.params.id}`);
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    close = () => closeServer(server);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    expect(await get(`${url}/one`)).toEqual({ status: 200, body: 'ok one' });
+    expect(await get(`${url}/two`)).toEqual({ status: 200, body: 'ok two' });
+    await probe.until(() => probe.events.length === 2, 'the tasks added before the swap');
+    await turns(5);
+    expect([...probe.events].sort()).toEqual(['before:/one', 'before:/two']);
+    expect(standIn.addTask).toHaveBeenCalledTimes(2);
+  });
 });
 
 describe('fastify adapter: hooks and plugin scope', () => {

@@ -123,7 +123,18 @@ const BIG_BODY = Buffer.alloc(16 * 1024 * 1024, 'x');
 async function beforeResponse(context: RouteContext): Promise<void> {
   // These never ask for the collection before responding (the adapters make it lazily).
   if (context.scenario === 'untouched' || context.scenario === 'lateonly') return;
-  const { scenario, id, tasks, responseFinished, clientGone } = context;
+  if (context.scenario === 'abort' || context.scenario === 'abortlate') {
+    // 'abort' asks for the collection first thing; 'abortlate' only once the client has left.
+    const early = context.scenario === 'abort' ? context.tasks : undefined;
+    const gone = context.clientGone();
+    probe.record(`${context.scenario}:arrived`);
+    await gone;
+    // Some more work after the client left (a database call, say) before the handler adds its task.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    (early ?? context.tasks).addTask(record, `${context.scenario}:task`);
+    return;
+  }
+  const { scenario, id, tasks, responseFinished } = context;
   switch (scenario) {
     case 'slow':
       tasks.addTask(slowTask, id, responseFinished);
@@ -151,15 +162,6 @@ async function beforeResponse(context: RouteContext): Promise<void> {
         tasks.addTask(record, 'inner');
       });
       return;
-    case 'abort': {
-      const gone = clientGone();
-      probe.record('abort:arrived');
-      await gone;
-      // Some more work after the client left (a database call, say) before the handler adds its task.
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      tasks.addTask(record, 'abort:task');
-      return;
-    }
     case 'big':
       tasks.addTask(record, 'big:task');
       return;
@@ -406,16 +408,19 @@ describe.each([
     expect(probe.events).toEqual([]);
   });
 
-  it('runs the tasks once when the client went away before the handler responded', async () => {
-    const request = http.get(`${server.url}/abort`, { agent: false });
+  it.each([
+    ['responded', 'abort'],
+    ['first asked for its collection', 'abortlate'],
+  ])('runs the tasks once when the client went away before the handler %s', async (_when, scenario) => {
+    const request = http.get(`${server.url}/${scenario}`, { agent: false });
     const requestError = once(request, 'error');
-    await probe.until(() => probe.events.includes('abort:arrived'), 'the handler');
+    await probe.until(() => probe.events.includes(`${scenario}:arrived`), 'the handler');
     request.destroy();
     await requestError;
 
-    await probe.until(() => probe.events.includes('abort:task'), 'the task');
+    await probe.until(() => probe.events.includes(`${scenario}:task`), 'the task');
     await turns(5);
-    expect(probe.events).toEqual(['abort:arrived', 'abort:task']);
+    expect(probe.events).toEqual([`${scenario}:arrived`, `${scenario}:task`]);
   });
 
   it('runs the tasks once when the client goes away in the middle of the response', async () => {
@@ -443,12 +448,23 @@ describe.each([
 
 // ---------------------------------------------------------------------------------------------
 
-describe('express adapter: a middleware in front wraps end()', () => {
+describe('express adapter: a middleware wraps end()', () => {
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => {
     await close?.();
     expect(crashes).not.toHaveBeenCalled();
   });
+
+  /** Serves `app`, requests `/`, and drops the connection as soon as the handler has recorded 'sent'. */
+  async function leaveOnceSent(app: express.Express): Promise<void> {
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    close = () => closeServer(server);
+    const request = http.get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { agent: false });
+    request.on('error', () => probe.record('client:error'));
+    await probe.until(() => probe.events.includes('sent'), 'the handler');
+    request.destroy();
+  }
 
   it('runs the tasks once when a wrapper inside it (as compression does) holds the real end until the client is gone', async () => {
     probe = new Probe();
@@ -470,14 +486,7 @@ describe('express adapter: a middleware in front wraps end()', () => {
       res.send('held');
       probe.record('sent');
     });
-    const server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    close = () => closeServer(server);
-
-    const request = http.get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { agent: false });
-    request.on('error', () => probe.record('client:error'));
-    await probe.until(() => probe.events.includes('sent'), 'the handler');
-    request.destroy();
+    await leaveOnceSent(app);
 
     await probe.until(() => probe.events.includes('task') && probe.events.includes('real end'), 'the task');
     await turns(5);
@@ -522,6 +531,38 @@ describe('express adapter: a middleware in front wraps end()', () => {
     expect(probe.late.every((error) => error instanceof TaskAfterResponseError)).toBe(true);
     await turns(5);
     expect(probe.events).toEqual(['task:first', 'task:second']);
+  });
+
+  it('runs the tasks when a wrapper installed after the collection was made holds the real end() and the client leaves meanwhile', async () => {
+    probe = new Probe();
+    const app = express();
+    app.use(expressBackgroundTasks({ onError: probe.onError }));
+    app.use((req, _res, next) => {
+      req.backgroundTasks.addTask(record, 'audit');
+      probe.captured.set('audit', req.backgroundTasks);
+      next();
+    });
+    app.use((_req, res, next) => {
+      const end = res.end;
+      res.end = function holdEnd(this: express.Response, ...args: unknown[]): express.Response {
+        setTimeout(() => {
+          Reflect.apply(end, this, args);
+          probe.record('real end');
+        }, 100);
+        return this;
+      } as express.Response['end'];
+      next();
+    });
+    app.get('/', (_req, res) => {
+      res.send('held');
+      probe.record('sent');
+    });
+    await leaveOnceSent(app);
+
+    await probe.until(() => probe.events.includes('audit'), 'the task');
+    await turns(5);
+    expect(probe.events.filter((event) => event !== 'client:error')).toEqual(['sent', 'real end', 'audit']);
+    expect(() => probe.captured.get('audit')?.addTask(lateTask)).toThrow(TaskAfterResponseError);
   });
 });
 

@@ -22,8 +22,9 @@ const collections = new WeakMap<Request, BackgroundTasks>();
  * asking the response is exact without wrapping `res.end` on every request.
  */
 class ResponseTasks extends BackgroundTasks {
-  // Dropped once the response has closed, so tasks waiting to run do not keep it alive.
+  // Dropped once the response is out, so tasks waiting to run do not keep it alive.
   #res: Response | undefined;
+  #started = false;
 
   constructor(res: Response, options: BackgroundTasksOptions | undefined) {
     super(options);
@@ -40,9 +41,18 @@ class ResponseTasks extends BackgroundTasks {
     return super.sealed;
   }
 
-  /** The response is closed: from now on only seal() and run() decide. */
-  detach(): void {
+  /** The response is out, or the client left after the handler ended it: seal, and run the tasks once. */
+  afterResponse(): void {
     this.#res = undefined;
+    this.seal();
+    if (this.#started) return;
+    this.#started = true;
+    // Most requests add no task; they should cost no timer. Not inline: other 'close' listeners
+    // (loggers, metrics) should not wait for a task.
+    if (this.size === 0) return;
+    setImmediate(() => {
+      this.run().catch(logRunnerFailure);
+    });
   }
 
   #sealIfEnded(): void {
@@ -97,47 +107,49 @@ function collectionFor(req: Request, res: Response, options: BackgroundTasksOpti
   // First asked for after the handler ended the response: nothing added now belongs to it, so the
   // collection starts sealed (addTask throws TaskAfterResponseError) and needs no listener.
   if (res.writableEnded) {
-    tasks.detach();
-    tasks.seal();
+    tasks.afterResponse();
     return tasks;
   }
   // An earlier middleware wrapped end() for this response (compression, express-session), and may
   // call the real one, which marks the response ended, only later. Seal at the handler's call.
-  if (Object.hasOwn(res, 'end')) sealOnEnd(res, tasks, false);
-
+  if (Object.hasOwn(res, 'end')) sealOnEnd(res, tasks);
+  // First asked for after the client left (the handler was awaiting something): no 'close' is coming.
+  if (res.closed) {
+    runWhenEnded(res, tasks);
+    return tasks;
+  }
   // Node emits 'close' on every response: right after 'finish' once the bytes are handed to the OS,
-  // or alone when the client went away. One listener, on() not once(): once() wraps each listener
-  // in two more objects.
+  // or alone when the client went away. The work was promised once the handler ended the response,
+  // even if the client left before reading it all. One listener, on() not once(): once() wraps each
+  // listener in two more objects.
   res.on('close', () => {
     // Sealed if the response has ended, or if the handler's end() went through the wrapper above
     // and a middleware's wrapper under it still holds the real one.
-    const ended = tasks.sealed;
-    tasks.detach();
-    // The work was promised once the handler ended the response, even if the client left before
-    // reading it all. A handler still working when the client left runs its tasks when it ends.
-    if (ended) runSoon(tasks);
-    else sealOnEnd(res, tasks, true);
+    if (tasks.sealed) tasks.afterResponse();
+    else runWhenEnded(res, tasks);
   });
   return tasks;
 }
 
-/** Wraps this response's end() to seal the collection, and run it too once the response has closed. */
-function sealOnEnd(res: Response, tasks: BackgroundTasks, closed: boolean): void {
+/**
+ * The client left before the handler ended the response: the tasks run when it does. 'prefinish'
+ * comes from inside the real end(), even when a middleware's wrapper (compression's) calls it later.
+ * A handler that never ends the response never runs its tasks.
+ */
+function runWhenEnded(res: Response, tasks: ResponseTasks): void {
+  res.once('prefinish', () => {
+    tasks.afterResponse();
+  });
+}
+
+/** Wraps this response's end() to seal the collection at the handler's call. */
+function sealOnEnd(res: Response, tasks: ResponseTasks): void {
   const end = res.end;
   res.end = function endAndSeal(this: Response, ...args: unknown[]): Response {
     tasks.seal();
     const result = Reflect.apply(end, this, args) as Response;
-    if (closed) runSoon(tasks);
+    // The client had left: a wrapper under this one may never call the real end().
+    if (res.closed) tasks.afterResponse();
     return result;
   } as Response['end'];
-}
-
-// Not inline: other 'close' listeners (loggers, metrics) should not wait for a task. At most once per
-// collection: 'close' comes once, and the wrapper runs only after it.
-function runSoon(tasks: BackgroundTasks): void {
-  // Most requests add no task; they should cost no timer.
-  if (tasks.size === 0) return;
-  setImmediate(() => {
-    tasks.run().catch(logRunnerFailure);
-  });
 }

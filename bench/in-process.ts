@@ -17,7 +17,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { FRAMEWORKS, intFromEnv, percentile, TASK_MS, VARIANTS, type Framework, type FromServer, type ServerVariant, type ToServer, type Variant } from './protocol.js';
+import { FRAMEWORKS, intFromEnv, percentile, TASK_MS, VARIANTS, type Framework, type FromServer, type ServerVariant, type Stats, type ToServer, type Variant } from './protocol.js';
 
 const WARMUP = intFromEnv('BENCH_WARMUP', 10_000);
 const REQUESTS = intFromEnv('BENCH_REQUESTS', 12_000);
@@ -60,6 +60,8 @@ interface ThroughputRun {
   rps: number;
   /** Server CPU time (user + system) per measured request, in microseconds. */
   cpuMicrosPerRequest: number;
+  /** Bytes the server allocated per measured request, in KB (see GcMeter in in-process-server.ts). */
+  allocatedKbPerRequest: number;
   rssMb: number;
   tasks?: TaskCount;
 }
@@ -68,6 +70,9 @@ interface Latency {
   p50: number;
   p99: number;
   max: number;
+  /** Over the schedule: KB the server allocated per request, and its GC pauses per second. */
+  allocatedKbPerRequest: number;
+  gcPauseMsPerSecond: number;
 }
 
 /** (a), (b) and (e) side by side under the same open loop. */
@@ -86,7 +91,7 @@ interface LatencyRun {
 
 interface Child {
   port: number;
-  request(message: ToServer): Promise<Extract<FromServer, { type: 'stats' }>>;
+  request(message: ToServer): Promise<Stats>;
   stop(): Promise<void>;
 }
 
@@ -235,9 +240,16 @@ class Agents {
   }
 }
 
-function latencyOf(latencies: Float64Array): Latency {
+/** `latencies` of the measured requests; `before` and `after` the server's stats around the whole schedule of `sent` requests. */
+function latencyOf(latencies: Float64Array, before: Stats, after: Stats, sent: number, elapsedMs: number): Latency {
   const sorted = latencies.slice().sort();
-  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN };
+  return {
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+    allocatedKbPerRequest: (after.allocatedBytes - before.allocatedBytes) / 1024 / sent,
+    gcPauseMsPerSecond: (after.gcPauseMicros - before.gcPauseMicros) / elapsedMs,
+  };
 }
 
 /** Waits for the task variant's last tasks and counts them. */
@@ -258,13 +270,21 @@ async function measureLatency(framework: Framework, round: number): Promise<Late
     // As many sockets as requests can be in flight when a server stalls. The first second of the
     // schedule warms them up and is dropped.
     const targets = children.map((child) => ({ port: child.port, agent: agents.make(256) }));
-    const [taskLatencies, noTaskLatencies, detachedLatencies] = (await driveAtRate(targets, RATE, RATE + RATE_REQUESTS)).map((all) => all.subarray(RATE));
+    const sent = RATE + RATE_REQUESTS;
+    const before = await Promise.all(children.map((child) => child.request({ type: 'stats' })));
+    const start = performance.now();
+    const all = await driveAtRate(targets, RATE, sent);
+    const elapsedMs = performance.now() - start;
+    const after = await Promise.all(children.map((child) => child.request({ type: 'stats' })));
+    const [taskLatency, noTaskLatency, detachedLatency] = all.map((latencies, i) =>
+      latencyOf(latencies.subarray(RATE), before[i] as Stats, after[i] as Stats, sent, elapsedMs),
+    );
     return {
       framework,
       round,
-      task: latencyOf(taskLatencies as Float64Array),
-      noTask: latencyOf(noTaskLatencies as Float64Array),
-      detached: latencyOf(detachedLatencies as Float64Array),
+      task: taskLatency as Latency,
+      noTask: noTaskLatency as Latency,
+      detached: detachedLatency as Latency,
       tasks: await taskCount(task, WARMUP + RATE + RATE_REQUESTS),
       detachedTasks: await taskCount(detached, WARMUP + RATE + RATE_REQUESTS),
     };
@@ -274,8 +294,7 @@ async function measureLatency(framework: Framework, round: number): Promise<Late
   }
 }
 
-type BurstResult = Pick<ThroughputRun, 'saturatedP99' | 'rps' | 'cpuMicrosPerRequest' | 'rssMb'>;
-type Stats = Extract<FromServer, { type: 'stats' }>;
+type BurstResult = Pick<ThroughputRun, 'saturatedP99' | 'rps' | 'cpuMicrosPerRequest' | 'allocatedKbPerRequest' | 'rssMb'>;
 
 /**
  * `count` requests to one server as fast as it answers. Its CPU time counts from `since` (the end of
@@ -290,6 +309,7 @@ async function burst(child: Child, agent: http.Agent, count: number, since: Stat
     saturatedP99: percentile(latencies, 0.99),
     rps: (count / elapsedMs) * 1000,
     cpuMicrosPerRequest: (stats.cpuMicros - since.cpuMicros) / count,
+    allocatedKbPerRequest: (stats.allocatedBytes - since.allocatedBytes) / 1024 / count,
     rssMb: stats.rssBytes / 2 ** 20,
     stats,
   };
@@ -369,6 +389,9 @@ function checkTasks(framework: Framework, what: string, count: TaskCount | undef
   }
 }
 
+const brief = (latency: Latency): string =>
+  `p50 ${fixed(latency.p50, 2)} p99 ${fixed(latency.p99, 2)} ms, ${fixed(latency.allocatedKbPerRequest, 1)} KB/req, GC ${fixed(latency.gcPauseMsPerSecond, 1)} ms/s`;
+
 const perRound = (values: number[]): string => values.map((value) => fixed(value, 2)).join(' ');
 
 /** The median of each round's ratios, in round order; `runs[i]` is the run behind `ratios[i]`. */
@@ -395,9 +418,7 @@ async function main(): Promise<void> {
       const latency = await measureLatency(framework, round);
       latencyRuns.push(latency);
       console.error(
-        `  round ${round} ${framework.padEnd(7)} latency at ${RATE}/s   (a) p50 ${fixed(latency.task.p50, 2)} p99 ${fixed(latency.task.p99, 2)} ms` +
-          `   (b) p50 ${fixed(latency.noTask.p50, 2)} p99 ${fixed(latency.noTask.p99, 2)} ms` +
-          `   (e) p50 ${fixed(latency.detached.p50, 2)} p99 ${fixed(latency.detached.p99, 2)} ms`,
+        `  round ${round} ${framework.padEnd(7)} latency at ${RATE}/s   (a) ${brief(latency.task)}   (b) ${brief(latency.noTask)}   (e) ${brief(latency.detached)}`,
       );
       const runs = [...(await measureThroughput(framework, round)), await measureTaskThroughput(framework, round)];
       throughputRuns.push(...runs);
@@ -432,11 +453,13 @@ async function main(): Promise<void> {
         fixed(median(these.map((run) => of(run).p50)), 2),
         fixed(median(these.map((run) => of(run).p99)), 2),
         fixed(Math.max(...these.map((run) => of(run).max)), 1),
+        fixed(median(these.map((run) => of(run).allocatedKbPerRequest)), 2),
+        fixed(median(these.map((run) => of(run).gcPauseMsPerSecond)), 2),
       ]);
     }
   }
   console.log(`## Latency at ${RATE} requests/s each, (a), (b) and (e) side by side (median over ${ROUNDS} round(s); max: worst round)\n`);
-  console.log(table(['framework', 'variant', 'p50 ms', 'p99 ms', 'max ms'], latencyRows));
+  console.log(table(['framework', 'variant', 'p50 ms', 'p99 ms', 'max ms', 'KB allocated/req', 'GC pause ms/s'], latencyRows));
 
   const pick = (framework: Framework, variant: Variant): ThroughputRun[] => throughputRuns.filter((run) => run.framework === framework && run.variant === variant);
   const throughputRows: string[][] = [];
@@ -450,13 +473,14 @@ async function main(): Promise<void> {
         fixed(median(these.map((run) => run.rps)), 0),
         fixed(median(these.map((run) => run.cpuMicrosPerRequest)), 0),
         fixed(median(these.map((run) => run.saturatedP99)), 2),
+        fixed(median(these.map((run) => run.allocatedKbPerRequest)), 2),
         fixed(Math.max(...these.map((run) => run.rssMb)), 0),
         variant === 'task' ? `${tasks.reduce((sum, count) => sum + count.run, 0)}/${tasks.reduce((sum, count) => sum + count.added, 0)}` : '-',
       ]);
     }
   }
   console.log(`\n## Throughput, one server at a time (median over ${ROUNDS} round(s) x ${CYCLES} bursts; (a): one run per round; RSS: worst)\n`);
-  console.log(table(['framework', 'variant', 'req/s', 'server CPU µs/req', 'p99 ms saturated', 'RSS MB after load', 'tasks run'], throughputRows));
+  console.log(table(['framework', 'variant', 'req/s', 'server CPU µs/req', 'p99 ms saturated', 'KB allocated/req', 'RSS MB after load', 'tasks run'], throughputRows));
 
   const goals: string[][] = [];
   for (const framework of frameworks) {

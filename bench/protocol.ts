@@ -24,18 +24,24 @@ export const TASK_MS = 2_000;
 
 export type ToServer = { type: 'stats' } | { type: 'drain'; timeoutMs: number } | { type: 'stop' };
 
-export type FromServer =
-  | { type: 'ready'; port: number }
-  | {
-      type: 'stats';
-      added: number;
-      completed: number;
-      failed: number;
-      rssBytes: number;
-      heapUsedBytes: number;
-      /** process.cpuUsage() of the server process, user + system, in microseconds. */
-      cpuMicros: number;
-    };
+/** A server's running totals since it started. */
+export interface Stats {
+  type: 'stats';
+  added: number;
+  completed: number;
+  failed: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** process.cpuUsage() of the server process, user + system, in microseconds. */
+  cpuMicros: number;
+  /** Bytes the server's JavaScript allocated (V8's GC profiler: heap growth between collections). */
+  allocatedBytes: number;
+  /** Garbage collections of any kind, and their pauses in microseconds. */
+  collections: number;
+  gcPauseMicros: number;
+}
+
+export type FromServer = { type: 'ready'; port: number } | Stats;
 
 /** A positive whole number from the environment, for the benches' knobs. */
 export function intFromEnv(name: string, fallback: number): number {

@@ -36,6 +36,19 @@ const frameworks: Framework[] = (process.env.BENCH_FRAMEWORKS ?? FRAMEWORKS.join
     throw new Error(`BENCH_FRAMEWORKS: unknown framework "${name}" (known: ${FRAMEWORKS.join(', ')})`);
   });
 
+const PHASES = ['latency', 'throughput'] as const;
+type Phase = (typeof PHASES)[number];
+/** BENCH_PHASES=latency: many rounds of the latency trio alone, which is where the noise is. */
+const phases = new Set(
+  (process.env.BENCH_PHASES ?? PHASES.join(','))
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name): name is Phase => {
+      if ((PHASES as readonly string[]).includes(name)) return true;
+      throw new Error(`BENCH_PHASES: unknown phase "${name}" (known: ${PHASES.join(', ')})`);
+    }),
+);
+
 const P99_GOAL = 1.1;
 const VARIANT_LABELS: Record<Variant, string> = { task: '(a) task', 'no-task': '(b) no-task', bare: '(c) bare', empty: '(d) empty' };
 const RPS_GOAL = 0.95;
@@ -379,7 +392,9 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-const fixed = (value: number, digits: number): string => value.toFixed(digits);
+/** A phase left out by BENCH_PHASES leaves its figures NaN: shown as "-". */
+const fixed = (value: number, digits: number): string => (Number.isNaN(value) ? '-' : value.toFixed(digits));
+const verdict = (value: number, met: boolean): string => (Number.isNaN(value) ? '-' : met ? 'met' : 'NOT met');
 const loadavg = (): string => os.loadavg().map((value) => value.toFixed(2)).join(' ');
 
 function checkTasks(framework: Framework, what: string, count: TaskCount | undefined, failures: string[]): void {
@@ -408,18 +423,21 @@ async function main(): Promise<void> {
       `latency: (a), (b) and (e) side by side, ${RATE} GET /s each in turn (open loop), ${RATE_REQUESTS} measured each after 1 s of warmup\n` +
       `throughput: ${WARMUP} warmup + ${REQUESTS} measured GET / at concurrency ${CONCURRENCY} (closed loop) per server, one server at a time;\n` +
       `  (b), (c), (d) in turns of ${Math.ceil(REQUESTS / CYCLES)} requests over ${CYCLES} cycles, (a) alone\n` +
-      `keep-alive, 127.0.0.1; ${ROUNDS} round(s); each server in its own child process, the load generator in this one\n`,
+      `keep-alive, 127.0.0.1; ${ROUNDS} round(s) of ${[...phases].join(' and ')}; each server in its own child process, the load generator in this one\n`,
   );
 
   const latencyRuns: LatencyRun[] = [];
   const throughputRuns: ThroughputRun[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     for (const framework of frameworks) {
-      const latency = await measureLatency(framework, round);
-      latencyRuns.push(latency);
-      console.error(
-        `  round ${round} ${framework.padEnd(7)} latency at ${RATE}/s   (a) ${brief(latency.task)}   (b) ${brief(latency.noTask)}   (e) ${brief(latency.detached)}`,
-      );
+      if (phases.has('latency')) {
+        const latency = await measureLatency(framework, round);
+        latencyRuns.push(latency);
+        console.error(
+          `  round ${round} ${framework.padEnd(7)} latency at ${RATE}/s   (a) ${brief(latency.task)}   (b) ${brief(latency.noTask)}   (e) ${brief(latency.detached)}`,
+        );
+      }
+      if (!phases.has('throughput')) continue;
       const runs = [...(await measureThroughput(framework, round)), await measureTaskThroughput(framework, round)];
       throughputRuns.push(...runs);
       for (const variant of VARIANTS) {
@@ -458,8 +476,10 @@ async function main(): Promise<void> {
       ]);
     }
   }
-  console.log(`## Latency at ${RATE} requests/s each, (a), (b) and (e) side by side (median over ${ROUNDS} round(s); max: worst round)\n`);
-  console.log(table(['framework', 'variant', 'p50 ms', 'p99 ms', 'max ms', 'KB allocated/req', 'GC pause ms/s'], latencyRows));
+  if (phases.has('latency')) {
+    console.log(`## Latency at ${RATE} requests/s each, (a), (b) and (e) side by side (median over ${ROUNDS} round(s); max: worst round)\n`);
+    console.log(table(['framework', 'variant', 'p50 ms', 'p99 ms', 'max ms', 'KB allocated/req', 'GC pause ms/s'], latencyRows));
+  }
 
   const pick = (framework: Framework, variant: Variant): ThroughputRun[] => throughputRuns.filter((run) => run.framework === framework && run.variant === variant);
   const throughputRows: string[][] = [];
@@ -479,8 +499,10 @@ async function main(): Promise<void> {
       ]);
     }
   }
-  console.log(`\n## Throughput, one server at a time (median over ${ROUNDS} round(s) x ${CYCLES} bursts; (a): one run per round; RSS: worst)\n`);
-  console.log(table(['framework', 'variant', 'req/s', 'server CPU µs/req', 'p99 ms saturated', 'KB allocated/req', 'RSS MB after load', 'tasks run'], throughputRows));
+  if (phases.has('throughput')) {
+    console.log(`\n## Throughput, one server at a time (median over ${ROUNDS} round(s) x ${CYCLES} bursts; (a): one run per round; RSS: worst)\n`);
+    console.log(table(['framework', 'variant', 'req/s', 'server CPU µs/req', 'p99 ms saturated', 'KB allocated/req', 'RSS MB after load', 'tasks run'], throughputRows));
+  }
 
   const goals: string[][] = [];
   for (const framework of frameworks) {
@@ -511,16 +533,16 @@ async function main(): Promise<void> {
       framework,
       fixed(p99Ratio, 3),
       perRound(p99Ratios),
-      p99Ratio <= P99_GOAL ? 'met' : 'NOT met',
+      verdict(p99Ratio, p99Ratio <= P99_GOAL),
       fixed(median(p99Differences), 2),
       fixed(median(overDetached), 3),
       perRound(overDetached),
       fixed(rpsRatio, 3),
       perRound(roundMedians(b, rpsRatios)),
-      rpsRatio >= RPS_GOAL ? 'met' : 'NOT met',
+      verdict(rpsRatio, rpsRatio >= RPS_GOAL),
       fixed(cpuRatio, 3),
       perRound(roundMedians(b, cpuRatios)),
-      cpuRatio >= RPS_GOAL ? 'met' : 'NOT met',
+      verdict(cpuRatio, cpuRatio >= RPS_GOAL),
       fixed(median(overEmpty), 3),
     ]);
   }

@@ -609,6 +609,8 @@ describe('express adapter: where the lazy collection lives', () => {
     expect(await get(`${url}/child`)).toEqual({ status: 200, body: 'ok child' });
     await probe.until(() => probe.events.includes('child'), 'the task of the mounted app');
     expect(await get(`${url}/replace`)).toEqual({ status: 200, body: 'true' });
+    // The getter lives on the app's request prototype; reading it there is not reading a request.
+    expect({ ...child.request }.backgroundTasks).toBeUndefined();
   });
 
   it('runs the tasks of a mounted app that hands the request back to its parent (next(err), or a 404 there)', async () => {

@@ -89,9 +89,12 @@ function installGetter(requestPrototype: Request, options: BackgroundTasksOption
   Object.defineProperty(requestPrototype, 'backgroundTasks', {
     configurable: true,
     enumerable: true,
-    get(this: Request): BackgroundTasks {
-      // Express sets req.res before any middleware runs.
-      return collections.get(this) ?? collectionFor(this, this.res as Response, options);
+    get(this: Request): BackgroundTasks | undefined {
+      // Express sets req.res before any middleware runs. Without one, this is not a request but
+      // something reading the prototype itself (a spread or a walk over app.request): nothing to give.
+      const res = this.res;
+      if (res === undefined) return undefined;
+      return collections.get(this) ?? collectionFor(this, res, options);
     },
     // A middleware may replace the collection, as it could when this was a plain property. The
     // adapter keeps sealing and running the one it made.

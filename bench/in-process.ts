@@ -253,22 +253,35 @@ class Agents {
   }
 }
 
-/** `latencies` of the measured requests; `before` and `after` the server's stats around the whole schedule of `sent` requests. */
-function latencyOf(latencies: Float64Array, before: Stats, after: Stats, sent: number, elapsedMs: number): Latency {
+/**
+ * `latencies` of the measured requests. The server's stats: `before` and `after` the schedule of
+ * `sent` requests (GC pauses per second of it), and `drained` once its tasks have all run (bytes
+ * allocated per request, running its task included).
+ */
+function latencyOf(latencies: Float64Array, stats: { before: Stats; after: Stats; drained: Stats }, sent: number, elapsedMs: number): Latency {
+  const { before, after, drained } = stats;
   const sorted = latencies.slice().sort();
   return {
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
     max: sorted[sorted.length - 1] ?? Number.NaN,
-    allocatedKbPerRequest: (after.allocatedBytes - before.allocatedBytes) / 1024 / sent,
+    allocatedKbPerRequest: (drained.allocatedBytes - before.allocatedBytes) / 1024 / sent,
     gcPauseMsPerSecond: (after.gcPauseMicros - before.gcPauseMicros) / elapsedMs,
   };
 }
 
-/** Waits for the task variant's last tasks and counts them. */
-async function taskCount(child: Child, expected: number): Promise<TaskCount> {
-  const final = await child.request({ type: 'drain', timeoutMs: TASK_MS + 10_000 });
-  return { expected, added: final.added, run: final.completed, failed: final.failed };
+/** Waits for the server's pending tasks (none for a variant without), and returns its stats then. */
+function drain(child: Child): Promise<Stats> {
+  return child.request({ type: 'drain', timeoutMs: TASK_MS + 10_000 });
+}
+
+function taskCountOf(stats: Stats, expected: number): TaskCount {
+  return { expected, added: stats.added, run: stats.completed, failed: stats.failed };
+}
+
+/** The warmup's tasks finish before the measured load starts: (a) and (e) should carry that load's own tasks, not a backlog. */
+function waitForWarmupTasks(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, TASK_MS + 500));
 }
 
 async function measureLatency(framework: Framework, round: number): Promise<LatencyRun> {
@@ -277,9 +290,7 @@ async function measureLatency(framework: Framework, round: number): Promise<Late
   const agents = new Agents();
   try {
     for (const child of children) await drive(child.port, agents.make(CONCURRENCY), WARMUP);
-    // The warmup's tasks finish before the schedule starts: (a) and (e) should carry the schedule's
-    // own tasks, not a backlog that (b) does not have.
-    await new Promise((resolve) => setTimeout(resolve, TASK_MS + 500));
+    await waitForWarmupTasks();
     // As many sockets as requests can be in flight when a server stalls. The first second of the
     // schedule warms them up and is dropped.
     const targets = children.map((child) => ({ port: child.port, agent: agents.make(256) }));
@@ -289,17 +300,19 @@ async function measureLatency(framework: Framework, round: number): Promise<Late
     const all = await driveAtRate(targets, RATE, sent);
     const elapsedMs = performance.now() - start;
     const after = await Promise.all(children.map((child) => child.request({ type: 'stats' })));
+    const drained = await Promise.all(children.map(drain));
     const [taskLatency, noTaskLatency, detachedLatency] = all.map((latencies, i) =>
-      latencyOf(latencies.subarray(RATE), before[i] as Stats, after[i] as Stats, sent, elapsedMs),
+      latencyOf(latencies.subarray(RATE), { before: before[i] as Stats, after: after[i] as Stats, drained: drained[i] as Stats }, sent, elapsedMs),
     );
+    const [taskStats, , detachedStats] = drained as [Stats, Stats, Stats];
     return {
       framework,
       round,
       task: taskLatency as Latency,
       noTask: noTaskLatency as Latency,
       detached: detachedLatency as Latency,
-      tasks: await taskCount(task, WARMUP + RATE + RATE_REQUESTS),
-      detachedTasks: await taskCount(detached, WARMUP + RATE + RATE_REQUESTS),
+      tasks: taskCountOf(taskStats, WARMUP + sent),
+      detachedTasks: taskCountOf(detachedStats, WARMUP + sent),
     };
   } finally {
     agents.destroy();
@@ -375,8 +388,9 @@ async function measureTaskThroughput(framework: Framework, round: number): Promi
   const agents = new Agents();
   try {
     await drive(child.port, agents.make(CONCURRENCY), WARMUP);
+    await waitForWarmupTasks();
     const { stats: _, ...result } = await burst(child, agents.make(CONCURRENCY), REQUESTS, await child.request({ type: 'stats' }));
-    return { framework, variant: 'task', round, cycle: 1, ...result, tasks: await taskCount(child, WARMUP + REQUESTS) };
+    return { framework, variant: 'task', round, cycle: 1, ...result, tasks: taskCountOf(await drain(child), WARMUP + REQUESTS) };
   } finally {
     agents.destroy();
     await child.stop();
@@ -392,9 +406,10 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-/** A phase left out by BENCH_PHASES leaves its figures NaN: shown as "-". */
-const fixed = (value: number, digits: number): string => (Number.isNaN(value) ? '-' : value.toFixed(digits));
-const verdict = (value: number, met: boolean): string => (Number.isNaN(value) ? '-' : met ? 'met' : 'NOT met');
+const fixed = (value: number, digits: number): string => value.toFixed(digits);
+const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
+/** The goals table's cells of a phase that BENCH_PHASES left out: "-" rather than NaN. */
+const ifRan = (phase: Phase, cells: string[]): string[] => (phases.has(phase) ? cells : cells.map(() => '-'));
 const loadavg = (): string => os.loadavg().map((value) => value.toFixed(2)).join(' ');
 
 function checkTasks(framework: Framework, what: string, count: TaskCount | undefined, failures: string[]): void {
@@ -420,9 +435,11 @@ async function main(): Promise<void> {
   console.log(`# bgtask in-process bench`);
   console.log(
     `node ${process.version}, ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), load average at start: ${loadavg()}\n` +
-      `latency: (a), (b) and (e) side by side, ${RATE} GET /s each in turn (open loop), ${RATE_REQUESTS} measured each after 1 s of warmup\n` +
-      `throughput: ${WARMUP} warmup + ${REQUESTS} measured GET / at concurrency ${CONCURRENCY} (closed loop) per server, one server at a time;\n` +
-      `  (b), (c), (d) in turns of ${Math.ceil(REQUESTS / CYCLES)} requests over ${CYCLES} cycles, (a) alone\n` +
+      (phases.has('latency') ? `latency: (a), (b) and (e) side by side, ${RATE} GET /s each in turn (open loop), ${RATE_REQUESTS} measured each after 1 s of warmup\n` : '') +
+      (phases.has('throughput')
+        ? `throughput: ${WARMUP} warmup + ${REQUESTS} measured GET / at concurrency ${CONCURRENCY} (closed loop) per server, one server at a time;\n` +
+          `  (b), (c), (d) in turns of ${Math.ceil(REQUESTS / CYCLES)} requests over ${CYCLES} cycles, (a) alone\n`
+        : '') +
       `keep-alive, 127.0.0.1; ${ROUNDS} round(s) of ${[...phases].join(' and ')}; each server in its own child process, the load generator in this one\n`,
   );
 
@@ -531,19 +548,23 @@ async function main(): Promise<void> {
     const cpuRatio = median(cpuRatios);
     goals.push([
       framework,
-      fixed(p99Ratio, 3),
-      perRound(p99Ratios),
-      verdict(p99Ratio, p99Ratio <= P99_GOAL),
-      fixed(median(p99Differences), 2),
-      fixed(median(overDetached), 3),
-      perRound(overDetached),
-      fixed(rpsRatio, 3),
-      perRound(roundMedians(b, rpsRatios)),
-      verdict(rpsRatio, rpsRatio >= RPS_GOAL),
-      fixed(cpuRatio, 3),
-      perRound(roundMedians(b, cpuRatios)),
-      verdict(cpuRatio, cpuRatio >= RPS_GOAL),
-      fixed(median(overEmpty), 3),
+      ...ifRan('latency', [
+        fixed(p99Ratio, 3),
+        perRound(p99Ratios),
+        verdict(p99Ratio <= P99_GOAL),
+        fixed(median(p99Differences), 2),
+        fixed(median(overDetached), 3),
+        perRound(overDetached),
+      ]),
+      ...ifRan('throughput', [
+        fixed(rpsRatio, 3),
+        perRound(roundMedians(b, rpsRatios)),
+        verdict(rpsRatio >= RPS_GOAL),
+        fixed(cpuRatio, 3),
+        perRound(roundMedians(b, cpuRatios)),
+        verdict(cpuRatio >= RPS_GOAL),
+        fixed(median(overEmpty), 3),
+      ]),
     ]);
   }
   console.log(`\n## Goals (ratio: median over all pairs; per round: each round's median)\n`);

@@ -24,7 +24,7 @@ export const TASK_MS = 2_000;
 
 export type ToServer = { type: 'stats' } | { type: 'drain'; timeoutMs: number } | { type: 'stop' };
 
-/** A server's running totals since it started. */
+/** A server's counts and totals since it started, and its memory now. */
 export interface Stats {
   type: 'stats';
   added: number;
@@ -36,8 +36,7 @@ export interface Stats {
   cpuMicros: number;
   /** Bytes the server's JavaScript allocated (V8's GC profiler: heap growth between collections). */
   allocatedBytes: number;
-  /** Garbage collections of any kind, and their pauses in microseconds. */
-  collections: number;
+  /** The pauses of its garbage collections of any kind, in microseconds. */
   gcPauseMicros: number;
 }
 

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import { Socket, type AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { serve, type HttpBindings } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
@@ -493,11 +494,11 @@ describe('express adapter: a middleware wraps end()', () => {
     expect(probe.count('task')).toBe(1);
   });
 
-  it('seals at the handler’s end() and runs the tasks, from the first request on, when the real end() comes later (as compression’s)', async () => {
+  it('seals at the handler’s end() and runs the tasks, request after request, when a middleware in front calls the real end() later (as compression’s)', async () => {
     probe = new Probe();
     const app = express();
-    // Installed before the adapter, so on the first request it holds on to the end() from before
-    // the adapter touched the app's response prototype.
+    // Installed before the adapter: the handler's res.end() is this wrapper, and the response has
+    // not ended yet when it returns.
     app.use((_req, res, next) => {
       const end = res.end;
       res.end = function deferEnd(this: express.Response, ...args: unknown[]): express.Response {
@@ -545,10 +546,11 @@ describe('express adapter: a middleware wraps end()', () => {
     app.use((_req, res, next) => {
       const end = res.end;
       res.end = function holdEnd(this: express.Response, ...args: unknown[]): express.Response {
-        setTimeout(() => {
+        // Only once the client has left, so the tasks cannot have started on 'finish'.
+        res.once('close', () => {
           Reflect.apply(end, this, args);
           probe.record('real end');
-        }, 100);
+        });
         return this;
       } as express.Response['end'];
       next();
@@ -670,6 +672,36 @@ describe('express adapter: where the lazy collection lives', () => {
     await turns(5);
     expect([...probe.events].sort()).toEqual(['before:/one', 'before:/two']);
     expect(standIn.addTask).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('express adapter: a response not driven by node:http’s server', () => {
+  afterEach(() => {
+    expect(crashes).not.toHaveBeenCalled();
+  });
+
+  it('runs the tasks on finish when no close follows (as with serverless-http)', async () => {
+    probe = new Probe();
+    const app = express();
+    app.use(expressBackgroundTasks({ onError: probe.onError }));
+    app.get('/', (req, res) => {
+      req.backgroundTasks.addTask(record, 'task');
+      res.send('ok');
+    });
+    // What serverless-http does: a ServerResponse on a stand-in socket, handed to the app directly.
+    const req = new http.IncomingMessage(new Socket());
+    req.method = 'GET';
+    req.url = '/';
+    const res = new http.ServerResponse(req);
+    res.assignSocket(new Writable({ write: (_chunk, _encoding, done) => done() }) as Socket);
+    const finished = once(res, 'finish');
+    res.on('close', () => probe.record('close'));
+    app(req as express.Request, res as express.Response);
+
+    await within(finished, 5000, 'the response to finish');
+    await probe.until(() => probe.events.includes('task'), 'the task');
+    await turns(5);
+    expect(probe.events).toEqual(['task']);
   });
 });
 

@@ -62,7 +62,7 @@ class ResponseTasks extends BackgroundTasks {
 
 /** `app.use(backgroundTasks())`, then `req.backgroundTasks.addTask(fn, ...args)` in handlers. */
 export function backgroundTasks(options?: BackgroundTasksOptions): RequestHandler {
-  // Most requests add no task, so the collection and its listener are made on first access to
+  // Most requests add no task, so the collection and its listeners are made on first access to
   // req.backgroundTasks, by a getter installed once on the app's request prototype. A request that
   // never asks costs this middleware one comparison.
   let lastPrototype: unknown;

@@ -22,9 +22,9 @@ const collections = new WeakMap<Request, BackgroundTasks>();
  * asking the response is exact without wrapping `res.end` on every request.
  */
 class ResponseTasks extends BackgroundTasks {
-  // Dropped once the response is out, so tasks waiting to run do not keep it alive.
+  // Dropped once the response is out (onResponseDone), so tasks waiting to run do not keep it
+  // alive; undefined therefore also says the tasks have been started.
   #res: Response | undefined;
-  #responseDone = false;
 
   constructor(res: Response, options: BackgroundTasksOptions | undefined) {
     super(options);
@@ -43,10 +43,9 @@ class ResponseTasks extends BackgroundTasks {
 
   /** The response is out, or the client left after the handler ended it: seal, and run the tasks once. */
   onResponseDone(): void {
+    if (this.#res === undefined) return;
     this.#res = undefined;
     this.seal();
-    if (this.#responseDone) return;
-    this.#responseDone = true;
     // Most requests add no task; they should cost no timer. Not inline: other 'finish' and 'close'
     // listeners (loggers, metrics), or the end() call this may come from, should not wait for a task.
     if (this.size === 0) return;

@@ -467,20 +467,24 @@ describe('express adapter: a middleware wraps end()', () => {
     request.destroy();
   }
 
+  /** A middleware wrapping res.end() as compression can: the real end() only once the client has left. */
+  const holdEndUntilClose: express.RequestHandler = (_req, res, next) => {
+    const end = res.end;
+    res.end = function holdEnd(this: express.Response, ...args: unknown[]): express.Response {
+      // Only once the client has left, so the tasks cannot have started on 'finish'.
+      res.once('close', () => {
+        Reflect.apply(end, this, args);
+        probe.record('real end');
+      });
+      return this;
+    } as express.Response['end'];
+    next();
+  };
+
   it('runs the tasks once when a wrapper inside it (as compression does) holds the real end until the client is gone', async () => {
     probe = new Probe();
     const app = express();
-    app.use((_req, res, next) => {
-      const end = res.end;
-      res.end = function holdEnd(this: express.Response, ...args: unknown[]): express.Response {
-        res.once('close', () => {
-          probe.record('real end');
-          Reflect.apply(end, this, args);
-        });
-        return this;
-      } as express.Response['end'];
-      next();
-    });
+    app.use(holdEndUntilClose);
     app.use(expressBackgroundTasks({ onError: probe.onError }));
     app.get('/', (req, res) => {
       req.backgroundTasks.addTask(record, 'task');
@@ -543,18 +547,7 @@ describe('express adapter: a middleware wraps end()', () => {
       probe.captured.set('audit', req.backgroundTasks);
       next();
     });
-    app.use((_req, res, next) => {
-      const end = res.end;
-      res.end = function holdEnd(this: express.Response, ...args: unknown[]): express.Response {
-        // Only once the client has left, so the tasks cannot have started on 'finish'.
-        res.once('close', () => {
-          Reflect.apply(end, this, args);
-          probe.record('real end');
-        });
-        return this;
-      } as express.Response['end'];
-      next();
-    });
+    app.use(holdEndUntilClose);
     app.get('/', (_req, res) => {
       res.send('held');
       probe.record('sent');

@@ -40,6 +40,11 @@ function startDetached(requestNumber: number): void {
   });
 }
 
+/** (a) and (b): the variants that install the runtime's middleware. */
+function withRuntime(variant: ServerVariant): boolean {
+  return variant === 'task' || variant === 'no-task';
+}
+
 const options: BackgroundTasksOptions = {
   onError: () => {
     failed += 1;
@@ -53,7 +58,7 @@ function send(message: FromServer): void {
 async function startExpress(variant: ServerVariant): Promise<Server> {
   const app = express();
   if (variant === 'empty') app.use((_req, _res, next) => next());
-  else if (variant !== 'bare' && variant !== 'detached') app.use(expressBackgroundTasks(options));
+  else if (withRuntime(variant)) app.use(expressBackgroundTasks(options));
   app.get('/', (req, res) => {
     if (variant === 'task') req.backgroundTasks.addTask(sleepTwoSeconds, ++added);
     else if (variant === 'detached') startDetached(++added);
@@ -69,7 +74,7 @@ async function startFastify(variant: ServerVariant): Promise<Server> {
   if (variant === 'empty') {
     app.addHook('onSend', (_request, _reply, payload, next) => next(null, payload));
     app.addHook('onResponse', (_request, _reply, next) => next());
-  } else if (variant !== 'bare' && variant !== 'detached') await app.register(fastifyBackgroundTasks, options);
+  } else if (withRuntime(variant)) await app.register(fastifyBackgroundTasks, options);
   app.get('/', async (request, reply) => {
     if (variant === 'task') request.backgroundTasks.addTask(sleepTwoSeconds, ++added);
     else if (variant === 'detached') startDetached(++added);
@@ -82,7 +87,7 @@ async function startFastify(variant: ServerVariant): Promise<Server> {
 async function startHono(variant: ServerVariant): Promise<Server> {
   const app = new Hono<{ Bindings: HttpBindings }>();
   if (variant === 'empty') app.use((_c, next) => next());
-  else if (variant !== 'bare' && variant !== 'detached') app.use(honoBackgroundTasks(options));
+  else if (withRuntime(variant)) app.use(honoBackgroundTasks(options));
   app.get('/', (c) => {
     if (variant === 'task') c.var.backgroundTasks.addTask(sleepTwoSeconds, ++added);
     else if (variant === 'detached') startDetached(++added);

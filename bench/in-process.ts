@@ -17,7 +17,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { FRAMEWORKS, intFromEnv, percentile, TASK_MS, VARIANTS, type Framework, type FromServer, type ServerVariant, type Stats, type ToServer, type Variant } from './protocol.js';
+import { FRAMEWORKS, intFromEnv, percentile, subsetFromEnv, TASK_MS, VARIANTS, type Framework, type FromServer, type ServerVariant, type Stats, type ToServer, type Variant } from './protocol.js';
 
 const WARMUP = intFromEnv('BENCH_WARMUP', 10_000);
 const REQUESTS = intFromEnv('BENCH_REQUESTS', 12_000);
@@ -28,26 +28,12 @@ const RATE = intFromEnv('BENCH_RATE', 500);
 const RATE_REQUESTS = intFromEnv('BENCH_RATE_REQUESTS', 5_000);
 const REQUEST_TIMEOUT_MS = 10_000;
 const STARTUP_TIMEOUT_MS = 20_000;
-const frameworks: Framework[] = (process.env.BENCH_FRAMEWORKS ?? FRAMEWORKS.join(','))
-  .split(',')
-  .map((name) => name.trim())
-  .filter((name): name is Framework => {
-    if ((FRAMEWORKS as readonly string[]).includes(name)) return true;
-    throw new Error(`BENCH_FRAMEWORKS: unknown framework "${name}" (known: ${FRAMEWORKS.join(', ')})`);
-  });
+const frameworks = subsetFromEnv('BENCH_FRAMEWORKS', FRAMEWORKS, 'framework');
 
 const PHASES = ['latency', 'throughput'] as const;
 type Phase = (typeof PHASES)[number];
 /** BENCH_PHASES=latency: many rounds of the latency trio alone, which is where the noise is. */
-const phases = new Set(
-  (process.env.BENCH_PHASES ?? PHASES.join(','))
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name): name is Phase => {
-      if ((PHASES as readonly string[]).includes(name)) return true;
-      throw new Error(`BENCH_PHASES: unknown phase "${name}" (known: ${PHASES.join(', ')})`);
-    }),
-);
+const phases = new Set(subsetFromEnv('BENCH_PHASES', PHASES, 'phase'));
 
 const P99_GOAL = 1.1;
 const VARIANT_LABELS: Record<Variant, string> = { task: '(a) task', 'no-task': '(b) no-task', bare: '(c) bare', empty: '(d) empty' };

@@ -51,6 +51,17 @@ export function intFromEnv(name: string, fallback: number): number {
   return value;
 }
 
+/** A comma-separated subset of `known` from the environment (all of them when unset); `noun` names one in the error. */
+export function subsetFromEnv<T extends string>(name: string, known: readonly T[], noun: string): T[] {
+  return (process.env[name] ?? known.join(','))
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item): item is T => {
+      if ((known as readonly string[]).includes(item)) return true;
+      throw new Error(`${name}: unknown ${noun} "${item}" (known: ${known.join(', ')})`);
+    });
+}
+
 /** Nearest-rank percentile of sorted values. */
 export function percentile(sorted: Float64Array, p: number): number {
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));

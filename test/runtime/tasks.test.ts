@@ -62,6 +62,17 @@ describe('BackgroundTask', () => {
     await expect(new BackgroundTask(rejectsAsync).run()).rejects.toThrow('async failure');
   });
 
+  it('start() calls the function once and hands back what it returned or throws what it threw', async () => {
+    let calls = 0;
+    const result = new BackgroundTask(async (n: number) => {
+      calls += 1;
+      return n * 2;
+    }, 21).start();
+    expect(calls).toBe(1);
+    await expect(result).resolves.toBe(42);
+    expect(() => new BackgroundTask(throwsSync).start()).toThrow('sync failure');
+  });
+
   it('names anonymous functions and rejects non-functions', () => {
     expect(new BackgroundTask(() => undefined).name).toBe('<anonymous>');
     // @ts-expect-error -- the result of calling the task instead of the task
@@ -123,6 +134,36 @@ describe('BackgroundTasks', () => {
     expect(ran).toHaveLength(20_000);
     expect(ran.every((n, index) => n === index)).toBe(true);
     expect(failures).toHaveLength(20);
+    expect(tasks.size).toBe(0);
+  });
+
+  it('runs synchronous and asynchronous tasks interleaved in order, whichever way each fails', async () => {
+    const ran: string[] = [];
+    const failed: string[] = [];
+    const tasks = new BackgroundTasks({ onError: (_error, task) => failed.push(task.name) });
+    tasks.addTask(function syncOk() {
+      ran.push('syncOk');
+    });
+    tasks.addTask(async function asyncOk() {
+      await tick();
+      ran.push('asyncOk');
+    });
+    tasks.addTask(function syncThrows() {
+      ran.push('syncThrows');
+      throw new Error('sync');
+    });
+    tasks.addTask(async function asyncRejects() {
+      ran.push('asyncRejects');
+      await tick();
+      throw new Error('async');
+    });
+    tasks.addTask(function last() {
+      ran.push('last');
+    });
+
+    await tasks.run();
+    expect(ran).toEqual(['syncOk', 'asyncOk', 'syncThrows', 'asyncRejects', 'last']);
+    expect(failed).toEqual(['syncThrows', 'asyncRejects']);
     expect(tasks.size).toBe(0);
   });
 

@@ -21,14 +21,21 @@ export class BackgroundTask<Args extends unknown[] = unknown[]> {
 
   /** Calls the function with its arguments, awaiting it if it returns a promise. */
   run(): Promise<void> {
-    // Not an async method: a task may wait for seconds, and an async frame held all that time adds a
-    // few hundred bytes to every waiting task.
     try {
-      const result: unknown = Reflect.apply(this.#fn, undefined, this.#args);
+      const result = this.start();
       return isThenable(result) ? Promise.resolve(result).then(ignoreResult) : Promise.resolve();
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Calls the function with its arguments and returns what it returned (a promise, for an async
+   * one), or throws what it threw: run() without the promise around it, for a runner that awaits the
+   * result itself (BackgroundTasks does, to keep less per waiting task).
+   */
+  start(): unknown {
+    return Reflect.apply(this.#fn, undefined, this.#args);
   }
 }
 
@@ -85,7 +92,8 @@ export class BackgroundTasks {
 
   addTask<Args extends unknown[]>(fn: TaskFunction<Args>, ...args: Args): void {
     const task = new BackgroundTask(fn, ...args);
-    if (this.#phase !== 'open') throw new TaskAfterResponseError(task.name, { fromRunningTask: this.#phase === 'running' });
+    // The getter, not the phase: an adapter's subclass may learn only when asked that the response ended.
+    if (this.sealed) throw new TaskAfterResponseError(task.name, { fromRunningTask: this.#phase === 'running' });
     if (this.#queue === undefined) this.#queue = [task];
     else this.#queue.push(task);
   }
@@ -112,23 +120,40 @@ export class BackgroundTasks {
   run(): Promise<void> {
     if (this.#run === undefined) {
       this.#phase = 'running';
-      this.#run = this.#runNext();
+      this.#run = this.#runFromQueue();
     }
     return this.#run;
   }
 
-  // A chain of promises, not an async loop: a loop's suspended frame would be kept for as long as
-  // each task waits, a few hundred bytes more per waiting request.
-  #runNext(): Promise<void> {
-    const task = this.#queue?.shift();
-    if (task === undefined) {
-      this.#phase = 'done';
-      return Promise.resolve();
+  // Starts tasks until one returns a promise, and continues when that settles. A chain of promises,
+  // not an async loop, and one reaction per awaited task: everything here is kept for as long as a
+  // task waits (seconds, for every request that added one), and a suspended async frame, or a
+  // promise per step, would add a few hundred bytes to each.
+  #runFromQueue(): Promise<void> {
+    for (let task = this.#nextTask(); task !== undefined; task = this.#nextTask()) {
+      let result: unknown;
+      try {
+        result = task.start();
+      } catch (error) {
+        return this.#report(error, task).then(() => this.#runFromQueue());
+      }
+      if (isThenable(result)) {
+        const failedTask = task;
+        return Promise.resolve(result).then(
+          () => this.#runFromQueue(),
+          (error: unknown) => this.#report(error, failedTask).then(() => this.#runFromQueue()),
+        );
+      }
     }
-    return task.run().then(
-      () => this.#runNext(),
-      (error: unknown) => this.#report(error, task).then(() => this.#runNext()),
-    );
+    this.#phase = 'done';
+    return Promise.resolve();
+  }
+
+  #nextTask(): BackgroundTask | undefined {
+    const task = this.#queue?.shift();
+    // The emptied list would otherwise be kept while the last task waits.
+    if (this.#queue?.length === 0) this.#queue = undefined;
+    return task;
   }
 
   async #report(error: unknown, task: BackgroundTask): Promise<void> {

@@ -77,6 +77,14 @@ export function logRunnerFailure(error: unknown): void {
   console.error('[bgtask] Background task runner failed:', error);
 }
 
+/**
+ * For adapters' timers, as `setImmediate(runInBackground, tasks)`: a function and its argument
+ * rather than a closure per request. Nothing waits for the run.
+ */
+export function runInBackground(tasks: BackgroundTasks): void {
+  tasks.run().catch(logRunnerFailure);
+}
+
 /** The per-request collection: what handlers use (the plural, as FastAPI recommends). */
 export class BackgroundTasks {
   // Made at the first addTask, as `[task]`: a literal reserves one slot, where push() onto `[]`

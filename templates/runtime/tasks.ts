@@ -3,6 +3,12 @@
 
 export type TaskFunction<Args extends unknown[]> = (...args: Args) => unknown;
 
+// Calls a task's function and returns what it returned (a promise, for an async one) or throws what
+// it threw: run() without the promise around it, for BackgroundTasks, which awaits the result itself
+// to keep less per waiting task. Module-private (set in BackgroundTask's static block) rather than a
+// method, so handlers have one way to run a task: run(), which the lint rules know.
+let startTask: (task: BackgroundTask) => unknown;
+
 /** One deferred call. The unit that the collection holds; rarely the right thing in a handler. */
 export class BackgroundTask<Args extends unknown[] = unknown[]> {
   readonly name: string;
@@ -19,23 +25,18 @@ export class BackgroundTask<Args extends unknown[] = unknown[]> {
     this.#args = args;
   }
 
+  static {
+    startTask = (task) => Reflect.apply(task.#fn, undefined, task.#args);
+  }
+
   /** Calls the function with its arguments, awaiting it if it returns a promise. */
   run(): Promise<void> {
     try {
-      const result = this.start();
+      const result = startTask(this);
       return isThenable(result) ? Promise.resolve(result).then(ignoreResult) : Promise.resolve();
     } catch (error) {
       return Promise.reject(error);
     }
-  }
-
-  /**
-   * Calls the function with its arguments and returns what it returned (a promise, for an async
-   * one), or throws what it threw: run() without the promise around it, for a runner that awaits the
-   * result itself (BackgroundTasks does, to keep less per waiting task).
-   */
-  start(): unknown {
-    return Reflect.apply(this.#fn, undefined, this.#args);
   }
 }
 
@@ -126,10 +127,12 @@ export class BackgroundTasks {
    * each task runs at most once.
    */
   run(): Promise<void> {
-    if (this.#run === undefined) {
-      this.#phase = 'running';
-      this.#run = this.#runFromQueue();
-    }
+    if (this.#run !== undefined) return this.#run;
+    // Called again by a task (or onError) while the first call is still starting tasks: the promise
+    // exists once that call returns.
+    if (this.#phase === 'running') return Promise.resolve().then(() => this.run());
+    this.#phase = 'running';
+    this.#run = this.#runFromQueue();
     return this.#run;
   }
 
@@ -139,19 +142,21 @@ export class BackgroundTasks {
   // promise per step, would add a few hundred bytes to each.
   #runFromQueue(): Promise<void> {
     for (let task = this.#nextTask(); task !== undefined; task = this.#nextTask()) {
-      let result: unknown;
+      const startedTask = task;
+      let settled: Promise<void> | undefined;
       try {
-        result = task.start();
+        const result = startTask(startedTask);
+        // Inside the try: reading or calling a returned object's `then` can throw too.
+        if (isThenable(result)) {
+          settled = Promise.resolve(result).then(
+            () => this.#runFromQueue(),
+            (error: unknown) => this.#report(error, startedTask).then(() => this.#runFromQueue()),
+          );
+        }
       } catch (error) {
-        return this.#report(error, task).then(() => this.#runFromQueue());
+        return this.#report(error, startedTask).then(() => this.#runFromQueue());
       }
-      if (isThenable(result)) {
-        const failedTask = task;
-        return Promise.resolve(result).then(
-          () => this.#runFromQueue(),
-          (error: unknown) => this.#report(error, failedTask).then(() => this.#runFromQueue()),
-        );
-      }
+      if (settled !== undefined) return settled;
     }
     this.#phase = 'done';
     return Promise.resolve();

@@ -62,17 +62,6 @@ describe('BackgroundTask', () => {
     await expect(new BackgroundTask(rejectsAsync).run()).rejects.toThrow('async failure');
   });
 
-  it('start() calls the function once and hands back what it returned or throws what it threw', async () => {
-    let calls = 0;
-    const result = new BackgroundTask(async (n: number) => {
-      calls += 1;
-      return n * 2;
-    }, 21).start();
-    expect(calls).toBe(1);
-    await expect(result).resolves.toBe(42);
-    expect(() => new BackgroundTask(throwsSync).start()).toThrow('sync failure');
-  });
-
   it('names anonymous functions and rejects non-functions', () => {
     expect(new BackgroundTask(() => undefined).name).toBe('<anonymous>');
     // @ts-expect-error -- the result of calling the task instead of the task
@@ -165,6 +154,60 @@ describe('BackgroundTasks', () => {
     expect(ran).toEqual(['syncOk', 'asyncOk', 'syncThrows', 'asyncRejects', 'last']);
     expect(failed).toEqual(['syncThrows', 'asyncRejects']);
     expect(tasks.size).toBe(0);
+  });
+
+  it('waits for a returned thenable that is not a native promise, and reports one whose then throws', async () => {
+    const order: string[] = [];
+    const failed: string[] = [];
+    const tasks = new BackgroundTasks({ onError: (_error, task) => failed.push(task.name) });
+    tasks.addTask(function query() {
+      return {
+        then(resolve: () => void): void {
+          setTimeout(() => {
+            order.push('query');
+            resolve();
+          }, 5);
+        },
+      };
+    });
+    tasks.addTask(function brokenThenable() {
+      order.push('brokenThenable');
+      return {
+        get then(): never {
+          throw new Error('then getter');
+        },
+      };
+    });
+    tasks.addTask(function last() {
+      order.push('last');
+    });
+
+    await expect(tasks.run()).resolves.toBeUndefined();
+    expect(order).toEqual(['query', 'brokenThenable', 'last']);
+    expect(failed).toEqual(['brokenThenable']);
+  });
+
+  it('keeps the order when a task calls run() on its own collection', async () => {
+    const order: string[] = [];
+    const tasks = new BackgroundTasks();
+    let nested: Promise<void> | undefined;
+    tasks.addTask(function callsRun() {
+      order.push('callsRun');
+      nested = tasks.run().then(() => {
+        order.push('nested run() settled');
+      });
+    });
+    tasks.addTask(async function slow() {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      order.push('slow');
+    });
+    tasks.addTask(function last() {
+      order.push('last');
+    });
+
+    await tasks.run();
+    await nested;
+    expect(order).toEqual(['callsRun', 'slow', 'last', 'nested run() settled']);
   });
 
   it('reports a throwing and a rejecting task to onError and still runs the rest', async () => {

@@ -142,24 +142,26 @@ export class BackgroundTasks {
   // promise per step, would add a few hundred bytes to each.
   #runFromQueue(): Promise<void> {
     for (let task = this.#nextTask(); task !== undefined; task = this.#nextTask()) {
-      const startedTask = task;
-      let settled: Promise<void> | undefined;
+      const started = task;
       try {
-        const result = startTask(startedTask);
+        const result = startTask(started);
         // Inside the try: reading or calling a returned object's `then` can throw too.
         if (isThenable(result)) {
-          settled = Promise.resolve(result).then(
+          return Promise.resolve(result).then(
             () => this.#runFromQueue(),
-            (error: unknown) => this.#report(error, startedTask).then(() => this.#runFromQueue()),
+            (error: unknown) => this.#continueAfterFailure(error, started),
           );
         }
       } catch (error) {
-        return this.#report(error, startedTask).then(() => this.#runFromQueue());
+        return this.#continueAfterFailure(error, started);
       }
-      if (settled !== undefined) return settled;
     }
     this.#phase = 'done';
     return Promise.resolve();
+  }
+
+  #continueAfterFailure(error: unknown, task: BackgroundTask): Promise<void> {
+    return this.#report(error, task).then(() => this.#runFromQueue());
   }
 
   #nextTask(): BackgroundTask | undefined {

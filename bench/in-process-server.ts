@@ -7,14 +7,18 @@
 //   bare     no middleware at all
 //   empty    an empty middleware (Fastify: empty onSend and onResponse hooks, the ones the adapter
 //            uses), installed as the adapter is: what the framework charges for having one at all
-//   detached no middleware; the handler starts the same 2 s task itself and does not await it
+//   detached the runtime middleware is installed as in no-task (on Express and Fastify it then makes
+//            nothing; Hono's makes an empty collection per request), and the handler starts the same
+//            2 s task itself without awaiting it: what (a) would cost if the runtime's part in it were free
+// BENCH_EXPRESS_PRESET_PROTOTYPES=1 builds the Express servers' requests and responses on the app's
+// own prototypes (see README.md), so that Express's per-request Object.setPrototypeOf does nothing.
 // The runtime is imported from templates/runtime/, so this measures exactly the code users get.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { serve, type HttpBindings } from '@hono/node-server';
-import express from 'express';
+import express, { type Express } from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { backgroundTasks as expressBackgroundTasks } from '../templates/runtime/express.js';
@@ -40,9 +44,13 @@ function startDetached(requestNumber: number): void {
   });
 }
 
-/** (a) and (b): the variants that install the runtime's middleware. */
+/**
+ * (a), (b) and (e): the variants that install the runtime's middleware. (e) has it too, unused, so that
+ * (a) against (e) is the runtime alone, not also what the framework charges for any middleware
+ * (Express's router allocates 1.9 KB per request per middleware layer).
+ */
 function withRuntime(variant: ServerVariant): boolean {
-  return variant === 'task' || variant === 'no-task';
+  return variant === 'task' || variant === 'no-task' || variant === 'detached';
 }
 
 const options: BackgroundTasksOptions = {
@@ -64,9 +72,30 @@ async function startExpress(variant: ServerVariant): Promise<Server> {
     else if (variant === 'detached') startDetached(++added);
     res.send('ok');
   });
+  const server = process.env.BENCH_EXPRESS_PRESET_PROTOTYPES ? serverOnAppPrototypes(app) : createServer(app);
   return new Promise((resolve, reject) => {
-    const server = app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
   });
+}
+
+/**
+ * A server whose requests and responses are born with the app's prototypes (app.request and
+ * app.response), so the Object.setPrototypeOf(req/res, ...) that Express does on every request
+ * changes nothing. Changing a live object's prototype is what makes a third of Express's
+ * per-request objects survive young-generation collections; this shows what Express's p99s would be
+ * without it (the approach of expressjs/express#5998). Diagnostic only: users run app.listen().
+ */
+function serverOnAppPrototypes(app: Express): Server {
+  function AppRequest(this: IncomingMessage, socket: Socket): void {
+    Reflect.apply(IncomingMessage, this, [socket]);
+  }
+  AppRequest.prototype = app.request;
+  function AppResponse(this: ServerResponse, req: IncomingMessage, options?: unknown): void {
+    Reflect.apply(ServerResponse, this, [req, options]);
+  }
+  AppResponse.prototype = app.response;
+  return createServer({ IncomingMessage: AppRequest as unknown as typeof IncomingMessage, ServerResponse: AppResponse as unknown as typeof ServerResponse }, app);
 }
 
 async function startFastify(variant: ServerVariant): Promise<Server> {

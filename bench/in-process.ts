@@ -4,7 +4,8 @@
 //   (b) no-task  middleware + the same handler without the task
 //   (c) bare     no middleware, the same trivial handler
 //   (d) empty    an empty middleware of the adapter's kind, for reference
-//   (e) detached no middleware; the handler starts the same task itself, unawaited (latency only)
+//   (e) detached middleware installed, never asked; the handler starts the same task itself,
+//                unawaited (latency only): (a) if the runtime cost nothing
 // Latency: (a), (b) and (e) run side by side and get the same fixed-rate load (open loop), request
 // by request in turn, so that whatever else the machine does falls on all alike. Throughput: each
 // server alone, as fast as it answers (closed loop). The two ratios the goals are about:
@@ -426,7 +427,8 @@ async function main(): Promise<void> {
         ? `throughput: ${WARMUP} warmup + ${REQUESTS} measured GET / at concurrency ${CONCURRENCY} (closed loop) per server, one server at a time;\n` +
           `  (b), (c), (d) in turns of ${Math.ceil(REQUESTS / CYCLES)} requests over ${CYCLES} cycles, (a) alone\n`
         : '') +
-      `keep-alive, 127.0.0.1; ${ROUNDS} round(s) of ${[...phases].join(' and ')}; each server in its own child process, the load generator in this one\n`,
+      `keep-alive, 127.0.0.1; ${ROUNDS} round(s) of ${[...phases].join(' and ')}; each server in its own child process, the load generator in this one\n` +
+      (process.env.BENCH_EXPRESS_PRESET_PROTOTYPES ? `BENCH_EXPRESS_PRESET_PROTOTYPES: Express's requests and responses are born with the app's prototypes (diagnostic, not what users run)\n` : ''),
   );
 
   const latencyRuns: LatencyRun[] = [];
@@ -518,6 +520,8 @@ async function main(): Promise<void> {
     const p99Differences = latency.map((run) => run.task.p99 - run.noTask.p99);
     // Against the same task started without the runtime: the runtime's own share of the difference.
     const overDetached = latency.map((run) => run.task.p99 / run.detached.p99);
+    // And the rest of it: what having a 2 s task pending costs the response however it is started.
+    const detachedOverNoTask = latency.map((run) => run.detached.p99 / run.noTask.p99);
     const b = pick(framework, 'no-task');
     // The bursts of (c) and (d) in the same round and cycle as each burst of (b).
     const sameCycle = (variant: Variant, run: ThroughputRun): ThroughputRun | undefined =>
@@ -541,6 +545,7 @@ async function main(): Promise<void> {
         fixed(median(p99Differences), 2),
         fixed(median(overDetached), 3),
         perRound(overDetached),
+        fixed(median(detachedOverNoTask), 3),
       ]),
       ...ifRan('throughput', [
         fixed(rpsRatio, 3),
@@ -564,6 +569,7 @@ async function main(): Promise<void> {
         'p99(a)-p99(b) ms',
         'p99(a)/p99(e)',
         'per round',
+        'p99(e)/p99(b)',
         'rps(b)/rps(c)',
         'per round',
         `>= ${RPS_GOAL}`,
@@ -577,7 +583,8 @@ async function main(): Promise<void> {
   );
   console.log(
     `\np99(a)/p99(b): the side-by-side open loop at ${RATE}/s each (the throughput table's saturated p99s are mostly queueing).\n` +
-      `p99(a)/p99(e) sets the runtime against the same task started by hand, unawaited: what the runtime adds to a pending task.\n` +
+      `p99(a)/p99(e) sets the runtime against the same task started by hand, unawaited, with the middleware installed in both:\n` +
+      `what the runtime adds to a pending task. p99(e)/p99(b) is the rest: what a pending 2 s task costs however it is started.\n` +
       `rps(b)/rps(c) is wall-clock requests/s (the goal as stated); cpu(c)/cpu(b) is the same\n` +
       `ratio from the server's CPU time per request (user + system), i.e. the throughput on a dedicated core: steadier when other\n` +
       `processes share the machine. cpu(d)/cpu(b) sets the middleware against an empty one installed the same way: its own cost.`,

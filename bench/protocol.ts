@@ -12,9 +12,9 @@ export const VARIANTS = ['task', 'no-task', 'bare', 'empty'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /**
- * What a server can be: the variants, plus (e) detached, run only beside (a) and (b) for latency: no
- * middleware, and the handler starts the same 2 s task itself without awaiting it. (a) against (e)
- * is what the runtime adds, apart from what having a task pending at all costs.
+ * What a server can be: the variants, plus (e) detached, run only beside (a) and (b) for latency: the
+ * runtime's middleware installed as in (b), and the handler starts the same 2 s task itself without
+ * awaiting it. (a) against (e) is what the runtime adds, apart from what having a task pending at all costs.
  */
 export const SERVER_VARIANTS = [...VARIANTS, 'detached'] as const;
 export type ServerVariant = (typeof SERVER_VARIANTS)[number];

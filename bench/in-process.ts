@@ -152,6 +152,9 @@ async function startChild(framework: Framework, variant: ServerVariant): Promise
 // ---------------------------------------------------------------------------------------------
 // The load loop: `count` requests, `concurrency` at a time, over keep-alive connections.
 
+/** Requests sent again because the server closed an idle keep-alive socket as they went out on it. */
+let retriedRequests = 0;
+
 function get(port: number, agent: http.Agent): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: '/', method: 'GET', agent }, (res) => {
@@ -165,7 +168,18 @@ function get(port: number, agent: http.Agent): Promise<void> {
       res.once('error', reject);
     });
     req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`GET / took over ${REQUEST_TIMEOUT_MS} ms`)));
-    req.once('error', reject);
+    req.once('error', (error: NodeJS.ErrnoException) => {
+      // A socket idle past the server's keep-alive timeout (5 s: after a stall, the open loop holds
+      // more sockets than it needs) can be closed by the server just as a request goes out on it.
+      // Node's documented answer is to send the request again (see `request.reusedSocket`); its
+      // latency then includes the lost attempt, as a real client's would.
+      if (req.reusedSocket && error.code === 'ECONNRESET') {
+        retriedRequests += 1;
+        get(port, agent).then(resolve, reject);
+      } else {
+        reject(error);
+      }
+    });
     req.end();
   });
 }
@@ -589,6 +603,7 @@ async function main(): Promise<void> {
       `ratio from the server's CPU time per request (user + system), i.e. the throughput on a dedicated core: steadier when other\n` +
       `processes share the machine. cpu(d)/cpu(b) sets the middleware against an empty one installed the same way: its own cost.`,
   );
+  if (retriedRequests > 0) console.log(`\n${retriedRequests} request(s) sent again after the server closed an idle keep-alive socket under them.`);
   console.log(`\nload average at end: ${loadavg()}`);
 
   if (failures.length > 0) {

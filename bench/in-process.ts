@@ -241,6 +241,24 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
 }
 
+/**
+ * A 95 % bootstrap interval for the median of `values` (one per round): how far the median could
+ * move if the rounds were run again. Seeded, so the same rounds print the same interval. With three
+ * rounds it spans about their min to max; it narrows with more rounds.
+ */
+function medianInterval(values: number[], draws = 10_000): [number, number] {
+  // mulberry32: a small seeded generator, enough for resampling.
+  let seed = 0x9e3779b9;
+  const random = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const medians = Array.from({ length: draws }, () => median(values.map(() => values[Math.floor(random() * values.length)] ?? Number.NaN))).sort((a, b) => a - b);
+  return [medians[Math.floor(0.025 * draws)] ?? Number.NaN, medians[Math.ceil(0.975 * draws) - 1] ?? Number.NaN];
+}
+
 /** A fresh agent per phase: sockets left idle past the server's keep-alive timeout (5 s) while another phase runs would be closed under the next request. */
 class Agents {
   readonly #agents: http.Agent[] = [];
@@ -555,6 +573,7 @@ async function main(): Promise<void> {
       ...ifRan('latency', [
         fixed(p99Ratio, 3),
         perRound(p99Ratios),
+        medianInterval(p99Ratios).map((bound) => fixed(bound, 2)).join(' to '),
         verdict(p99Ratio <= P99_GOAL),
         fixed(median(p99Differences), 2),
         fixed(median(overDetached), 3),
@@ -579,6 +598,7 @@ async function main(): Promise<void> {
         'framework',
         'p99(a)/p99(b)',
         'per round',
+        '95 % interval',
         `<= ${P99_GOAL}`,
         'p99(a)-p99(b) ms',
         'p99(a)/p99(e)',
@@ -597,6 +617,8 @@ async function main(): Promise<void> {
   );
   console.log(
     `\np99(a)/p99(b): the side-by-side open loop at ${RATE}/s each (the throughput table's saturated p99s are mostly queueing).\n` +
+      `Its 95 % interval is a bootstrap over the rounds: where the median could land if they were run again; more rounds narrow it\n` +
+      `(BENCH_PHASES=latency BENCH_ROUNDS=25 runs the latency trio alone, 25 times).\n` +
       `p99(a)/p99(e) sets the runtime against the same task started by hand, unawaited, with the middleware installed in both:\n` +
       `what the runtime adds to a pending task. p99(e)/p99(b) is the rest: what a pending 2 s task costs however it is started.\n` +
       `rps(b)/rps(c) is wall-clock requests/s (the goal as stated); cpu(c)/cpu(b) is the same\n` +

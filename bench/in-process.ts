@@ -11,7 +11,7 @@
 // server alone, as fast as it answers (closed loop). The two ratios the goals are about:
 //   p99(a) / p99(b) <= 1.1    adding a 2 s task does not slow the response
 //   rps(b) / rps(c) >= 0.95   the middleware costs at most 5 % throughput
-// Everything is bounded (request count, per-request and startup timeouts): it stops by itself.
+// Everything is bounded (request count, attempts per request, per-attempt and startup timeouts): it stops by itself.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
@@ -155,7 +155,10 @@ async function startChild(framework: Framework, variant: ServerVariant): Promise
 /** Requests sent again because the server closed an idle keep-alive socket as they went out on it. */
 let retriedRequests = 0;
 
-function get(port: number, agent: http.Agent): Promise<void> {
+/** Attempts per request: a retry goes out on a fresh socket, so one is enough; the bound is for safety. */
+const MAX_ATTEMPTS = 3;
+
+function get(port: number, agent: http.Agent, attempt = 1): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: '/', method: 'GET', agent }, (res) => {
       if (res.statusCode !== 200) {
@@ -173,9 +176,9 @@ function get(port: number, agent: http.Agent): Promise<void> {
       // more sockets than it needs) can be closed by the server just as a request goes out on it.
       // Node's documented answer is to send the request again (see `request.reusedSocket`); its
       // latency then includes the lost attempt, as a real client's would.
-      if (req.reusedSocket && error.code === 'ECONNRESET') {
+      if (req.reusedSocket && error.code === 'ECONNRESET' && attempt < MAX_ATTEMPTS) {
         retriedRequests += 1;
-        get(port, agent).then(resolve, reject);
+        get(port, agent, attempt + 1).then(resolve, reject);
       } else {
         reject(error);
       }
@@ -242,21 +245,28 @@ function median(values: number[]): number {
 }
 
 /**
- * A 95 % bootstrap interval for the median of `values` (one per round): how far the median could
- * move if the rounds were run again. Seeded, so the same rounds print the same interval. With three
- * rounds it spans about their min to max; it narrows with more rounds.
+ * A 95 % interval for the true median of the rounds' ratios, from the rounds alone: the k-th lowest
+ * to the k-th highest, k the largest with P(Binomial(n, 1/2) < k) <= 2.5 % (the distribution-free
+ * interval for a median). Undefined below six rounds: there, lowest to highest covers less than 95 %.
  */
-function medianInterval(values: number[], draws = 10_000): [number, number] {
-  // mulberry32: a small seeded generator, enough for resampling.
-  let seed = 0x9e3779b9;
-  const random = (): number => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const medians = Array.from({ length: draws }, () => median(values.map(() => values[Math.floor(random() * values.length)] ?? Number.NaN))).sort((a, b) => a - b);
-  return [medians[Math.floor(0.025 * draws)] ?? Number.NaN, medians[Math.ceil(0.975 * draws) - 1] ?? Number.NaN];
+function medianInterval(values: number[]): [number, number] | undefined {
+  const n = values.length;
+  let k = 0;
+  let belowK = 0; // P(Binomial(n, 1/2) < k)
+  while (k < n && belowK + binomialHalf(n, k) <= 0.025) {
+    belowK += binomialHalf(n, k);
+    k += 1;
+  }
+  if (k === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return [sorted[k - 1] ?? Number.NaN, sorted[n - k] ?? Number.NaN];
+}
+
+/** P(Binomial(n, 1/2) = k). */
+function binomialHalf(n: number, k: number): number {
+  let coefficient = 1;
+  for (let i = 1; i <= k; i++) coefficient = (coefficient * (n - k + i)) / i;
+  return coefficient / 2 ** n;
 }
 
 /** A fresh agent per phase: sockets left idle past the server's keep-alive timeout (5 s) while another phase runs would be closed under the next request. */
@@ -573,7 +583,7 @@ async function main(): Promise<void> {
       ...ifRan('latency', [
         fixed(p99Ratio, 3),
         perRound(p99Ratios),
-        medianInterval(p99Ratios).map((bound) => fixed(bound, 2)).join(' to '),
+        medianInterval(p99Ratios)?.map((bound) => fixed(bound, 2)).join(' to ') ?? '- (< 6 rounds)',
         verdict(p99Ratio <= P99_GOAL),
         fixed(median(p99Differences), 2),
         fixed(median(overDetached), 3),
@@ -617,8 +627,8 @@ async function main(): Promise<void> {
   );
   console.log(
     `\np99(a)/p99(b): the side-by-side open loop at ${RATE}/s each (the throughput table's saturated p99s are mostly queueing).\n` +
-      `Its 95 % interval is a bootstrap over the rounds: where the median could land if they were run again; more rounds narrow it\n` +
-      `(BENCH_PHASES=latency BENCH_ROUNDS=25 runs the latency trio alone, 25 times).\n` +
+      `Its 95 % interval, for the true median, comes from the rounds (the k-th lowest to the k-th highest); it needs six rounds\n` +
+      `and narrows with more (BENCH_PHASES=latency BENCH_ROUNDS=25 runs the latency trio alone, 25 times).\n` +
       `p99(a)/p99(e) sets the runtime against the same task started by hand, unawaited, with the middleware installed in both:\n` +
       `what the runtime adds to a pending task. p99(e)/p99(b) is the rest: what a pending 2 s task costs however it is started.\n` +
       `rps(b)/rps(c) is wall-clock requests/s (the goal as stated); cpu(c)/cpu(b) is the same\n` +

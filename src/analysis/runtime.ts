@@ -27,8 +27,27 @@ export function referencedClassName(expression: Node): string | undefined {
   return nameNode.getText();
 }
 
+/** How many `extends` links to follow from a class towards the runtime's. */
+const MAX_EXTENDS_DEPTH = 8;
+
+/** `new BackgroundTask(…)`, or `new` of a class declared in the project that extends it (`class EmailTask extends BackgroundTask`). */
 export function isNewOf(node: Node, className: string): node is NewExpression {
-  return Node.isNewExpression(node) && referencedClassName(node.getExpression()) === className;
+  if (!Node.isNewExpression(node)) return false;
+  let reference: Node | undefined = node.getExpression();
+  for (let depth = 0; reference !== undefined && depth <= MAX_EXTENDS_DEPTH; depth++) {
+    if (referencedClassName(reference) === className) return true;
+    reference = baseClassReference(reference);
+  }
+  return false;
+}
+
+/** The `extends` expression of the class a reference resolves to, when that class is declared in source. */
+function baseClassReference(expression: Node): Node | undefined {
+  const node = unwrapExpression(expression);
+  const nameNode = Node.isPropertyAccessExpression(node) ? node.getNameNode() : node;
+  const symbol = nameNode.getSymbol();
+  const declaration = (symbol?.getAliasedSymbol() ?? symbol)?.getDeclarations().find((candidate) => Node.isClassDeclaration(candidate));
+  return declaration !== undefined && Node.isClassDeclaration(declaration) ? declaration.getExtends()?.getExpression() : undefined;
 }
 
 /** `req.backgroundTasks`, `request.backgroundTasks`, `res.locals.backgroundTasks`, `c.var.backgroundTasks`, `c.get("backgroundTasks")`. */

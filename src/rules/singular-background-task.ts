@@ -229,6 +229,26 @@ function boundVariable(expression: NewExpression): { nameNode: Node; exported: b
 }
 
 /** References that read the variable: not its declaration, not `x = …` writes to it. */
+/**
+ * The calls, in the same file, to the function that `value` is returned from: a helper that makes
+ * the collection for its caller to install (`req.backgroundTasks = collectionFor(req, res)`).
+ */
+function callsReceivingReturn(value: Node): CallExpression[] {
+  const outer = outermostWrapper(value);
+  const parent = outer.getParent();
+  const fn = enclosingFunction(value);
+  if (fn === undefined) return [];
+  const returned = Node.isReturnStatement(parent) || (Node.isArrowFunction(parent) && parent === fn && parent.getBody() === outer);
+  if (!returned) return [];
+  const holder = fn.getParent();
+  const nameNode = Node.isFunctionDeclaration(fn) ? fn.getNameNode() : Node.isVariableDeclaration(holder) ? holder.getNameNode() : undefined;
+  if (nameNode === undefined || !Node.isIdentifier(nameNode)) return [];
+  return referencesInFile(nameNode).flatMap((ref) => {
+    const call = outermostWrapper(ref).getParent();
+    return Node.isCallExpression(call) && unwrapExpression(call.getExpression()) === ref ? [call] : [];
+  });
+}
+
 function readsOf(nameNode: Node): Node[] {
   return referencesInFile(nameNode).filter((ref) => {
     const parent = outermostWrapper(ref).getParent();
@@ -357,25 +377,28 @@ export default defineRule({
 
     function* checkHandMade(expression: NewExpression) {
       if (!inHandler(expression)) return;
-      const installations: Node[] = [];
+      // Each installation with the function whose passing the request on makes it an adapter's.
+      const installations: { installation: Node; by: FunctionLike | undefined }[] = [];
       const runs: CallExpression[] = [];
-      const direct = collectionInstallation(expression);
-      if (direct !== undefined) installations.push(direct);
-      const directRun = runCallOn(expression);
-      if (directRun !== undefined) runs.push(directRun);
+      const maker = enclosingFunction(expression);
       const variable = boundVariable(expression);
-      for (const ref of variable === undefined ? [] : readsOf(variable.nameNode)) {
-        const installation = collectionInstallation(ref);
-        if (installation !== undefined) installations.push(installation);
-        const run = runCallOn(ref);
+      const values = [expression, ...(variable === undefined ? [] : readsOf(variable.nameNode))];
+      for (const value of values) {
+        const installation = collectionInstallation(value);
+        if (installation !== undefined) installations.push({ installation, by: maker });
+        const run = runCallOn(value);
         if (run !== undefined) runs.push(run);
+        // Made by a helper and installed by its caller.
+        for (const call of callsReceivingReturn(value)) {
+          const installedByCaller = collectionInstallation(call);
+          if (installedByCaller !== undefined) installations.push({ installation: installedByCaller, by: enclosingFunction(call) });
+        }
       }
       // A hand-written adapter: a middleware that installs the collection and calls `next()`, or
       // code that runs the collection once the response is out.
       if (runs.length > 0 && runs.every(runIsAfterResponse)) return;
       if (installations.length > 0) {
-        if (passesRequestOn(enclosingFunction(expression))) return;
-        for (const installation of installations) yield installedProblem(installation, TASKS_CLASS);
+        for (const { installation, by } of installations) if (!passesRequestOn(by)) yield installedProblem(installation, TASKS_CLASS);
         return;
       }
       yield { node: expression, messageId: 'handMadeCollection' as const };

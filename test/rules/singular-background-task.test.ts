@@ -190,6 +190,30 @@ hono.use(async (c, next) => {
 });
 `,
     },
+    {
+      name: 'a hand-written adapter whose helper makes the collection (a subclass) and whose middleware installs it',
+      code: `
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { BackgroundTasks } from './background/tasks.js';
+
+class AuditedTasks extends BackgroundTasks {}
+
+function collectionFor(res: Response): AuditedTasks {
+  const tasks = new AuditedTasks();
+  res.once('finish', () => {
+    tasks.run().catch(console.error);
+  });
+  return tasks;
+}
+
+const app = express();
+app.use((req: Request, res: Response, next: NextFunction) => {
+  req.backgroundTasks = collectionFor(res);
+  next();
+});
+`,
+    },
     { name: 'the Express adapter template itself', code: asApp('express.ts') },
     { name: 'the Fastify adapter template itself', code: asApp('fastify.ts') },
     { name: 'the Hono adapter template itself', code: asApp('hono.ts') },
@@ -640,6 +664,62 @@ app.post('/orders', (c) => {
 });
 `,
       errors: [{ messageId: 'assignedOverCollection', line: 9 }],
+    },
+    {
+      name: 'a subclass of BackgroundTask, made in a handler and never run',
+      code: `
+import express from 'express';
+import { BackgroundTask } from './background/tasks.js';
+
+async function sendWelcome(email: string): Promise<void> {}
+class EmailTask extends BackgroundTask<[string]> {}
+class WelcomeTask extends EmailTask {}
+
+const app = express();
+app.post('/signup', (req, res) => {
+  const task = new WelcomeTask(sendWelcome, req.body.email);
+  res.status(201).json({ ok: true, task: task.name });
+});
+`,
+      errors: [{ messageId: 'neverRun', line: 11 }],
+    },
+    {
+      name: 'a subclass of BackgroundTasks, made in a handler: never run',
+      code: `
+import express from 'express';
+import { BackgroundTasks } from './background/tasks.js';
+
+async function sendReceipt(orderId: string): Promise<void> {}
+class AuditedTasks extends BackgroundTasks {}
+
+const app = express();
+app.post('/orders', (req, res) => {
+  const tasks = new AuditedTasks();
+  tasks.addTask(sendReceipt, req.body.id);
+  res.status(201).json({ ok: true });
+});
+`,
+      errors: [{ messageId: 'handMadeCollection', line: 10 }],
+    },
+    {
+      name: 'a helper\'s collection installed over the request\'s in a route handler',
+      code: `
+import express from 'express';
+import { BackgroundTasks } from './background/tasks.js';
+
+async function sendReceipt(orderId: string): Promise<void> {}
+function freshTasks(): BackgroundTasks {
+  return new BackgroundTasks();
+}
+
+const app = express();
+app.post('/orders', (req, res) => {
+  req.backgroundTasks = freshTasks();
+  req.backgroundTasks.addTask(sendReceipt, req.body.id);
+  res.status(201).json({ ok: true });
+});
+`,
+      errors: [{ messageId: 'assignedOverCollection', line: 12 }],
     },
     {
       name: 'new BackgroundTasks() in a handler: never run',

@@ -211,6 +211,13 @@ export function enclosingFunction(node: Node): FunctionLike | undefined {
   return found as FunctionLike | undefined;
 }
 
+/** The function that returns `node` as its value: `return node`, or an arrow whose body is `node`. */
+export function functionReturning(node: Node): FunctionLike | undefined {
+  const parent = node.getParent();
+  if (Node.isReturnStatement(parent)) return enclosingFunction(parent);
+  return Node.isArrowFunction(parent) && parent.getBody() === node ? parent : undefined;
+}
+
 export function isInside(node: Node, container: Node): boolean {
   return node.getPos() >= container.getPos() && node.getEnd() <= container.getEnd() && node.getSourceFile() === container.getSourceFile();
 }

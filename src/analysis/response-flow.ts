@@ -1,6 +1,6 @@
 import { Node } from 'ts-morph';
 import type { CallExpression, Statement } from 'ts-morph';
-import { callsIn, chainRoot, enclosingFunction, isFunctionLike, unwrapExpression, type FunctionLike } from './functions.js';
+import { callsIn, chainRoot, enclosingFunction, functionReturning, isFunctionLike, unwrapExpression, type FunctionLike } from './functions.js';
 import { RESPONSE_ENDING_METHODS, type Handler } from './handlers.js';
 
 /** A call made when the response may already have been sent, with the call that sent it. */
@@ -77,11 +77,7 @@ export function isAwaitedOrReturned(expression: Node, owner?: FunctionLike): boo
     const parent = current.getParent();
     if (parent === undefined) return false;
     if (Node.isAwaitExpression(parent)) return true;
-    const returnedFrom = Node.isReturnStatement(parent)
-      ? enclosingFunction(parent)
-      : Node.isArrowFunction(parent) && parent.getBody() === current
-        ? parent
-        : undefined;
+    const returnedFrom = functionReturning(current);
     if (returnedFrom !== undefined) {
       // Returned from a callback: follow the callback's own result (`items.map(cb)`, `p.then(cb)`).
       if (owner === undefined || returnedFrom === owner || Node.isFunctionDeclaration(returnedFrom) || Node.isMethodDeclaration(returnedFrom)) {

@@ -12,10 +12,8 @@ export const COLLECTION_PROPERTY = 'backgroundTasks';
 
 /** The name a class reference resolves to, following `import { BackgroundTask as BT }`. */
 export function referencedClassName(expression: Node): string | undefined {
-  const node = unwrapExpression(expression);
-  if (!Node.isIdentifier(node) && !Node.isPropertyAccessExpression(node) && !Node.isQualifiedName(node)) return undefined;
-  // `bg.BackgroundTask` in a value (`new bg.BackgroundTask`) or a type (`task: bg.BackgroundTask`).
-  const nameNode = Node.isPropertyAccessExpression(node) ? node.getNameNode() : Node.isQualifiedName(node) ? node.getRight() : node;
+  const nameNode = classNameNode(expression);
+  if (nameNode === undefined) return undefined;
   const symbol = nameNode.getSymbol();
   const aliased = symbol?.getAliasedSymbol();
   if (aliased !== undefined) return aliased.getName();
@@ -25,6 +23,14 @@ export function referencedClassName(expression: Node): string | undefined {
     return declaration.getName();
   }
   return nameNode.getText();
+}
+
+/** The identifier naming the class in a reference: `BackgroundTask`, or `bg.BackgroundTask` in a value (`new bg.BackgroundTask`) or a type (`task: bg.BackgroundTask`). */
+function classNameNode(expression: Node): Node | undefined {
+  const node = unwrapExpression(expression);
+  if (Node.isPropertyAccessExpression(node)) return node.getNameNode();
+  if (Node.isQualifiedName(node)) return node.getRight();
+  return Node.isIdentifier(node) ? node : undefined;
 }
 
 /** How many `extends` links to follow from a class towards the runtime's. */
@@ -43,11 +49,9 @@ export function isNewOf(node: Node, className: string): node is NewExpression {
 
 /** The `extends` expression of the class a reference resolves to, when that class is declared in source. */
 function baseClassReference(expression: Node): Node | undefined {
-  const node = unwrapExpression(expression);
-  const nameNode = Node.isPropertyAccessExpression(node) ? node.getNameNode() : node;
-  const symbol = nameNode.getSymbol();
-  const declaration = (symbol?.getAliasedSymbol() ?? symbol)?.getDeclarations().find((candidate) => Node.isClassDeclaration(candidate));
-  return declaration !== undefined && Node.isClassDeclaration(declaration) ? declaration.getExtends()?.getExpression() : undefined;
+  const symbol = classNameNode(expression)?.getSymbol();
+  const declaration = (symbol?.getAliasedSymbol() ?? symbol)?.getDeclarations().find(Node.isClassDeclaration);
+  return declaration?.getExtends()?.getExpression();
 }
 
 /** `req.backgroundTasks`, `request.backgroundTasks`, `res.locals.backgroundTasks`, `c.var.backgroundTasks`, `c.get("backgroundTasks")`. */

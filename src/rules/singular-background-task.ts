@@ -6,6 +6,7 @@ import {
   callsIn,
   enclosingFunction,
   expressionLabel,
+  functionReturning,
   isImmediatelyInvoked,
   isInside,
   outermostWrapper,
@@ -175,9 +176,9 @@ function classifyRun(run: CallExpression): RunUse {
   }
   const handled = top !== run && judgePromiseChain(top).kind !== 'unhandled';
   if (Node.isAwaitExpression(parent)) return 'waited';
-  if (Node.isReturnStatement(parent) || (Node.isArrowFunction(parent) && parent.getBody() === current)) {
-    const fn = Node.isArrowFunction(parent) ? parent : enclosingFunction(parent);
-    const name = fn === undefined ? undefined : receivingCallName(fn);
+  const returnedFrom = functionReturning(current);
+  if (returnedFrom !== undefined) {
+    const name = receivingCallName(returnedFrom);
     if (name !== undefined && DROPPING_CALLS.has(name)) return handled ? 'other' : 'detached';
     return 'waited';
   }
@@ -228,27 +229,17 @@ function boundVariable(expression: NewExpression): { nameNode: Node; exported: b
   return { nameNode, exported: statement?.isExported() === true };
 }
 
-/** References that read the variable: not its declaration, not `x = …` writes to it. */
 /**
- * The calls, in the same file, to the function that `value` is returned from: a helper that makes
- * the collection for its caller to install (`req.backgroundTasks = collectionFor(req, res)`).
+ * The calls, in the same file, to the function that returns `value`: a helper that makes the
+ * collection for its caller to install (`req.backgroundTasks = collectionFor(req, res)`).
  */
 function callsReceivingReturn(value: Node): CallExpression[] {
-  const outer = outermostWrapper(value);
-  const parent = outer.getParent();
-  const fn = enclosingFunction(value);
+  const fn = functionReturning(outermostWrapper(value));
   if (fn === undefined) return [];
-  const returned = Node.isReturnStatement(parent) || (Node.isArrowFunction(parent) && parent === fn && parent.getBody() === outer);
-  if (!returned) return [];
-  const holder = fn.getParent();
-  const nameNode = Node.isFunctionDeclaration(fn) ? fn.getNameNode() : Node.isVariableDeclaration(holder) ? holder.getNameNode() : undefined;
-  if (nameNode === undefined || !Node.isIdentifier(nameNode)) return [];
-  return referencesInFile(nameNode).flatMap((ref) => {
-    const call = outermostWrapper(ref).getParent();
-    return Node.isCallExpression(call) && unwrapExpression(call.getExpression()) === ref ? [call] : [];
-  });
+  return callsIn(fn.getSourceFile(), { enterNestedFunctions: true }).filter((call) => resolveCallee(call) === fn);
 }
 
+/** References that read the variable: not its declaration, not `x = …` writes to it. */
 function readsOf(nameNode: Node): Node[] {
   return referencesInFile(nameNode).filter((ref) => {
     const parent = outermostWrapper(ref).getParent();

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { __taskName__Queue, enqueue__TaskName__ } from '../templates/bullmq/__task-name__.queue.js';
 import { closeQueueConnections } from '../templates/queue/redis.js';
 import { startRedis, type RedisHandle } from '../test/helpers/redis.js';
-import { intFromEnv, percentile } from './protocol.js';
+import { intFromEnv, percentile, table } from './protocol.js';
 
 const WARMUP = intFromEnv('BENCH_ENQUEUE_WARMUP', 200);
 const JOBS = intFromEnv('BENCH_ENQUEUE_JOBS', 2_000);
@@ -71,11 +71,7 @@ async function main(): Promise<void> {
       ['jobs stored in Redis', `${stored}${external ? '' : ` of ${id}`}`],
       [`goal: p99 <= ${P99_GOAL_MS} ms`, p99 <= P99_GOAL_MS ? 'met' : 'NOT met'],
     ];
-    const width = Math.max(...rows.map(([label]) => label.length));
-    const valueWidth = Math.max(...rows.map(([, value]) => value.length));
-    console.log(`| ${'measure'.padEnd(width)} | ${'value'.padEnd(valueWidth)} |`);
-    console.log(`|${'-'.repeat(width + 2)}|${'-'.repeat(valueWidth + 2)}|`);
-    for (const [label, value] of rows) console.log(`| ${label.padEnd(width)} | ${value.padEnd(valueWidth)} |`);
+    console.log(table(['measure', 'value'], rows));
     console.log(`\nload average at end: ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 
     if (!external && stored !== id) {

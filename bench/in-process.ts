@@ -18,7 +18,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { FRAMEWORKS, intFromEnv, percentile, subsetFromEnv, TASK_MS, VARIANTS, type Framework, type FromServer, type ServerVariant, type Stats, type ToServer, type Variant } from './protocol.js';
+import { FRAMEWORKS, intFromEnv, percentile, subsetFromEnv, table, TASK_MS, VARIANTS, type Framework, type FromServer, type ServerVariant, type Stats, type ToServer, type Variant } from './protocol.js';
 
 const WARMUP = intFromEnv('BENCH_WARMUP', 10_000);
 const REQUESTS = intFromEnv('BENCH_REQUESTS', 12_000);
@@ -428,12 +428,6 @@ async function measureTaskThroughput(framework: Framework, round: number): Promi
 
 // ---------------------------------------------------------------------------------------------
 // Report.
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]): string => `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
-  return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-}
 
 const fixed = (value: number, digits: number): string => value.toFixed(digits);
 const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');

@@ -1,5 +1,5 @@
 // What in-process.ts and its server children (in-process-server.ts) say to each other over IPC, and
-// the few helpers both benches use.
+// the few helpers the benches share.
 
 export const FRAMEWORKS = ['express', 'fastify', 'hono'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
@@ -66,4 +66,11 @@ export function subsetFromEnv<T extends string>(name: string, known: readonly T[
 export function percentile(sorted: Float64Array, p: number): number {
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
   return sorted[index] ?? Number.NaN;
+}
+
+/** A Markdown table, columns padded to their widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]): string => `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }

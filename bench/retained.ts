@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { BackgroundTasks, runInBackground } from '../templates/runtime/tasks.js';
-import { intFromEnv } from './protocol.js';
+import { intFromEnv, table } from './protocol.js';
 
 const TASKS = intFromEnv('BENCH_RETAINED_TASKS', 10_000);
 /** Started and finished before the first snapshot, so that code and hidden classes made on first use are not counted. */
@@ -155,10 +155,7 @@ async function main(): Promise<void> {
   });
   const [h, r] = [total(hand), total(runtime)];
   rows.push(['total', fixed(h.count, 2), fixed(h.bytes, 0), fixed(r.count, 2), fixed(r.bytes, 0), fixed(r.count - h.count, 2), fixed(r.bytes - h.bytes, 0)]);
-  const header = ['kept per waiting task', 'hand: objects', 'bytes', 'runtime: objects', 'bytes', 'runtime − hand: objects', 'bytes'];
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-  console.log([line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n'));
+  console.log(table(['kept per waiting task', 'hand: objects', 'bytes', 'runtime: objects', 'bytes', 'runtime − hand: objects', 'bytes'], rows));
 }
 
 main().catch((error: unknown) => {

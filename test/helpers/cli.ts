@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { makeTempDir } from './temp-dirs.js';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 export const BIN = join(REPO_ROOT, 'bin', 'bgtask.js');
@@ -77,7 +77,7 @@ export class NodeProcess {
 
 /** A throwaway project directory with the given files (paths relative to it). */
 export function makeProject(files: Record<string, string | Buffer>): string {
-  const root = mkdtempSync(join(tmpdir(), 'bgtask-test-'));
+  const root = makeTempDir('project-');
   for (const [path, contents] of Object.entries(files)) {
     const target = join(root, path);
     mkdirSync(dirname(target), { recursive: true });

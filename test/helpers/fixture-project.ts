@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from './cli.js';
+import { makeTempDir } from './temp-dirs.js';
 
 export type FixtureFramework = 'express' | 'fastify' | 'hono';
 
@@ -38,7 +38,7 @@ const VERSIONS: Record<FixtureFramework, string> = { express: '^5.3.0', fastify:
  * without a network install.
  */
 export function createFixtureProject(options: { framework: FixtureFramework; moduleType?: 'module' | 'commonjs'; files?: Record<string, string> }): string {
-  const root = mkdtempSync(join(tmpdir(), `bgtask-${options.framework}-`));
+  const root = makeTempDir(`${options.framework}-`);
   const files: Record<string, string> = {
     'package.json': JSON.stringify(
       {

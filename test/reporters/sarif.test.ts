@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
-import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LintResult } from '../../src/linter/types.js';
 import { lineHashes, sarif } from '../../src/reporters/sarif.js';
+import { makeTempDir } from '../helpers/temp-dirs.js';
 import { context, emailSource, fixtureResults, ordersSource, result, rules } from './fixtures.js';
 
 interface ValidationResult {
@@ -73,7 +73,7 @@ let cwd: string;
 let results: LintResult[];
 
 beforeAll(() => {
-  cwd = mkdtempSync(join(tmpdir(), 'bgtask-sarif-'));
+  cwd = makeTempDir('sarif-');
   mkdirSync(join(cwd, 'src/jobs'), { recursive: true });
   mkdirSync(join(cwd, 'src/routes'), { recursive: true });
   writeFileSync(join(cwd, 'src/index.ts'), "export * from './jobs/email.js';\n");
@@ -115,14 +115,14 @@ function parse(output: string) {
 
 describe('sarif', () => {
   it('passes the SARIF and GitHub validation rules of Microsoft’s multitool', { timeout: VALIDATOR_TIMEOUT }, async () => {
-    const findings = await validate(sarif(results, context(cwd)), mkdtempSync(join(tmpdir(), 'bgtask-validate-')));
+    const findings = await validate(sarif(results, context(cwd)), makeTempDir('validate-'));
     expect(findings, describeFindings(findings)).toEqual([]);
   });
 
   it('passes validation when clean, with an empty results array', { timeout: VALIDATOR_TIMEOUT }, async () => {
     const output = sarif([result(join(cwd, 'src/index.ts'), [])], context(cwd));
     expect(parse(output).runs[0]!.results).toEqual([]);
-    const findings = await validate(output, mkdtempSync(join(tmpdir(), 'bgtask-validate-')));
+    const findings = await validate(output, makeTempDir('validate-'));
     expect(findings, describeFindings(findings)).toEqual([]);
   });
 
@@ -130,7 +130,7 @@ describe('sarif', () => {
     const log = parse(sarif(results, context(cwd)));
     const rule = log.runs[0]!.tool.driver.rules[0]! as Record<string, unknown>;
     delete rule['shortDescription'];
-    const findings = await validate(JSON.stringify(log), mkdtempSync(join(tmpdir(), 'bgtask-validate-')));
+    const findings = await validate(JSON.stringify(log), makeTempDir('validate-'));
     expect(findings.map((f) => f.ruleId)).toContain('GH2012');
   });
 

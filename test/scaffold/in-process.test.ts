@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { baseTemplates } from '../../src/scaffold/layout.js';
 import { GENERATED_HEADER, renderTemplate } from '../../src/scaffold/render.js';
 import { nestedEnv, REPO_ROOT, runCli } from '../helpers/cli.js';
 import { createFixtureProject, type FixtureFramework } from '../helpers/fixture-project.js';
+import { makeTempDir } from '../helpers/temp-dirs.js';
 
 // `bgtask init` is tested elsewhere; these fixtures are set up the way it leaves a project (bgtask.json
 // with a scaffold section, the runtime rendered from templates/runtime, the adapter wired into
@@ -459,7 +459,7 @@ describe('add-task --kind in-process: files, conflicts and bad input', () => {
   });
 
   it('exits 2 without a package.json', () => {
-    const empty = mkdtempSync(join(tmpdir(), 'bgtask-empty-'));
+    const empty = makeTempDir('empty-');
     roots.push(empty);
     const result = addTask(empty, 'send-receipt', '--kind', 'in-process', '--yes');
     expect(result.code).toBe(2);

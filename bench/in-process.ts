@@ -323,8 +323,8 @@ async function measureLatency(framework: Framework, round: number): Promise<Late
   try {
     // Warmed up side by side on the same schedule as the measured load, so that the three come to it
     // with the same history. Warmed one after the other (as until November 2026), the first waited
-    // idle for the others while its heap settled, and two identical servers (BENCH_AA=1) then differed
-    // by 8 % in p99 (medians 8.1 and 6.5 ms over 25 rounds on Express); side by side, by 2 %.
+    // idle while the others warmed, and of two identical servers (BENCH_AA=1) it came out behind: p99
+    // medians 8.1 and 6.5 ms over 25 rounds on Express, median per-round ratio 1.08; side by side, 1.02.
     await driveAtRate(children.map((child) => ({ port: child.port, agent: agents.make(256) })), RATE, RATE_WARMUP);
     await waitForWarmupTasks();
     // As many sockets as requests can be in flight when a server stalls. The first second of the

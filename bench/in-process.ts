@@ -397,9 +397,11 @@ async function measureThroughput(framework: Framework, round: number): Promise<T
   const children = await Promise.all(variants.map((variant) => startChild(framework, variant)));
   const agents = new Agents();
   try {
-    for (const child of children) await drive(child.port, agents.make(CONCURRENCY), WARMUP);
-    // Made after all the warmups: a server's sockets then idle only while the other two run one
-    // burst each, well within its keep-alive timeout.
+    // Warmed at the same time, so that none waits idle for the others to warm before the bursts (in
+    // the latency trio, the server warmed first came out behind: see measureLatency).
+    await Promise.all(children.map((child) => drive(child.port, agents.make(CONCURRENCY), WARMUP)));
+    // Made after the warmup: a server's sockets then idle only while the other two run one burst
+    // each, well within its keep-alive timeout.
     const runAgents = children.map(() => agents.make(CONCURRENCY));
     const last = await Promise.all(children.map((child) => child.request({ type: 'stats' })));
     const runs: ThroughputRun[] = [];

@@ -1,6 +1,7 @@
 import { ts } from 'ts-morph';
 
-export type DirectiveKind = 'disable-next-line' | 'disable-line' | 'disable-file';
+/** `disable` and `enable` comments bound a range (`bgtask-disable a` … `bgtask-enable a`); the others cover a line or the file. */
+export type DirectiveKind = 'disable-next-line' | 'disable-line' | 'disable-file' | 'disable' | 'enable';
 
 /** A `// bgtask-disable-next-line rule-a, rule-b -- reason` comment. */
 export interface Directive {
@@ -17,7 +18,7 @@ export interface Directive {
   targetLine: number;
 }
 
-const DIRECTIVE_PATTERN = /^\s*bgtask-(disable-next-line|disable-line|disable-file)(?=\s|$)(.*)$/s;
+const DIRECTIVE_PATTERN = /^\s*bgtask-(disable-next-line|disable-line|disable-file|disable|enable)(?=\s|$)(.*)$/s;
 
 /** Parses ESLint's grammar: rule ids separated by commas, then an optional `--` (two or more dashes) and a reason. */
 export function parseDirectiveText(commentBody: string): { kind: DirectiveKind; ruleIds: string[]; justification: string } | undefined {
@@ -38,6 +39,8 @@ export function parseDirectiveText(commentBody: string): { kind: DirectiveKind; 
 /** Every bgtask directive comment in a file, found through the parser so strings and templates are never mistaken for comments. */
 export function findDirectives(sourceFile: ts.SourceFile): Directive[] {
   const text = sourceFile.text;
+  // Most files have none; walking every token is then wasted.
+  if (!text.includes('bgtask-')) return [];
   const seen = new Set<number>();
   const directives: Directive[] = [];
   const collect = (ranges: ts.CommentRange[] | undefined): void => {
@@ -61,17 +64,60 @@ export function findDirectives(sourceFile: ts.SourceFile): Directive[] {
       });
     }
   };
+  // Tokens too, not just nodes: a comment on its own line before a closing brace (a block's last
+  // `bgtask-enable`) is trivia of the brace, which no node starts at.
   const visit = (node: ts.Node): void => {
     collect(ts.getLeadingCommentRanges(text, node.getFullStart()));
     collect(ts.getTrailingCommentRanges(text, node.getEnd()));
-    ts.forEachChild(node, visit);
+    for (const child of node.getChildren(sourceFile)) visit(child);
   };
   visit(sourceFile);
-  collect(ts.getLeadingCommentRanges(text, sourceFile.endOfFileToken.getFullStart()));
   return directives.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-export function directiveCovers(directive: Directive, ruleId: string, line: number): boolean {
-  if (directive.ruleIds.length > 0 && !directive.ruleIds.includes(ruleId)) return false;
-  return directive.kind === 'disable-file' || directive.targetLine === line;
+function names(directive: Directive, ruleId: string): boolean {
+  return directive.ruleIds.length === 0 || directive.ruleIds.includes(ruleId);
+}
+
+/** Whether `a` starts before position (line, column), both 1-based. */
+function startsBefore(a: Directive, line: number, column: number): boolean {
+  return a.line < line || (a.line === line && a.column < column);
+}
+
+/**
+ * Whether `directive` suppresses `ruleId` at (line, column). A `disable` covers from where its comment
+ * starts to the first later `enable` that names the rule or names none (to the end of the file
+ * without one), as ESLint's do: so `bgtask-enable a` ends only rule a of a `bgtask-disable` of every rule.
+ * `directives` is the file's list, in source order, for the enables.
+ */
+export function directiveCovers(directive: Directive, ruleId: string, line: number, column: number, directives: readonly Directive[]): boolean {
+  if (directive.kind === 'enable' || !names(directive, ruleId)) return false;
+  if (directive.kind === 'disable-file') return true;
+  if (directive.kind !== 'disable') return directive.targetLine === line;
+  if (!startsBefore(directive, line, column)) return false;
+  return !directives.some((enable) => enable.kind === 'enable' && names(enable, ruleId) && startsBefore(directive, enable.line, enable.column) && startsBefore(enable, line, column));
+}
+
+/**
+ * Whether an `enable` ends anything: some earlier `disable` still open for one of the rules it names
+ * (any rule, when it names none). One that does not is reported unused, as ESLint reports it.
+ */
+export function enableMatchesDisable(enable: Directive, directives: readonly Directive[]): boolean {
+  return directives.some((disable) => {
+    if (disable.kind !== 'disable' || !startsBefore(disable, enable.line, enable.column)) return false;
+    const ruleIds = enable.ruleIds.length > 0 ? enable.ruleIds : disable.ruleIds.length > 0 ? disable.ruleIds : [undefined];
+    // Still open at the enable for one of those rules: no enable in between that names it (or names none).
+    return ruleIds.some(
+      (ruleId) =>
+        (ruleId === undefined || names(disable, ruleId)) &&
+        !directives.some(
+          (between) =>
+            between !== enable &&
+            between.kind === 'enable' &&
+            (between.ruleIds.length === 0 || (ruleId !== undefined && between.ruleIds.includes(ruleId))) &&
+            startsBefore(disable, between.line, between.column) &&
+            startsBefore(between, enable.line, enable.column),
+        ),
+    );
+  });
 }

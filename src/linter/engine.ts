@@ -1,7 +1,7 @@
 import type { Project, SourceFile } from 'ts-morph';
 import { ProjectIndex } from '../analysis/project-index.js';
 import { isRuleId, ruleList, rules } from '../rules/index.js';
-import { directiveCovers, findDirectives } from './directives.js';
+import { directiveCovers, enableMatchesDisable, findDirectives } from './directives.js';
 import type { LintMessage, LintResult, Problem, Rule, Severity, SeverityName, SuppressedLintMessage } from './types.js';
 
 export type RuleSeverities = ReadonlyMap<string, Severity>;
@@ -56,7 +56,7 @@ function applyDirectives(sourceFile: SourceFile, messages: LintMessage[]): { mes
   const suppressed: SuppressedLintMessage[] = [];
   const used = new Map<(typeof directives)[number], Set<string>>();
   for (const message of messages) {
-    const directive = message.ruleId === null ? undefined : directives.find((d) => directiveCovers(d, message.ruleId as string, message.line));
+    const directive = message.ruleId === null ? undefined : directives.find((d) => directiveCovers(d, message.ruleId as string, message.line, message.column, directives));
     if (directive === undefined) {
       kept.push(message);
       continue;
@@ -74,6 +74,13 @@ function applyDirectives(sourceFile: SourceFile, messages: LintMessage[]): { mes
         message: `Unknown rule '${id}' in bgtask-${directive.kind} directive; run \`bgtask rules\` to list the rule ids.`,
         ...position,
       });
+    }
+    if (directive.kind === 'enable') {
+      if (!enableMatchesDisable(directive, directives)) {
+        const which = directive.ruleIds.length > 0 ? ` for ${directive.ruleIds.map((id) => `'${id}'`).join(' or ')}` : '';
+        kept.push({ ruleId: null, severity: 1, message: `Unused bgtask-enable directive (no matching bgtask-disable directives were found${which}).`, ...position });
+      }
+      continue;
     }
     const usedIds = used.get(directive);
     const unusedIds = directive.ruleIds.filter((id) => isRuleId(id) && !usedIds?.has(id));

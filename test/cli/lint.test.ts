@@ -132,15 +132,18 @@ describe('bgtask lint exit codes and options', () => {
   });
 });
 
-describe('bgtask lint suppressions', () => {
-  it('suppresses the next line, reports unused directives as warnings with ruleId null', () => {
-    const dir = makeProject({
-      'src/handler.ts': `
+/** A module whose handler body follows: its line 7 is the body's first line. */
+const HANDLER_START = `
 async function sendEmail(to: string): Promise<void> {
   if (to === '') throw new Error('no address');
 }
 
-export function handler(req: Request, res: Response) {
+export function handler(req: Request, res: Response) {`;
+
+describe('bgtask lint suppressions', () => {
+  it('suppresses the next line, reports unused directives as warnings with ruleId null', () => {
+    const dir = makeProject({
+      'src/handler.ts': `${HANDLER_START}
   // bgtask-disable-next-line uncaught-task-error -- fire and forget is fine in this demo
   sendEmail('a@example.com');
   // bgtask-disable-next-line task-after-response -- nothing here
@@ -156,6 +159,43 @@ export function handler(req: Request, res: Response) {
     ]);
     expect(result?.suppressedMessages.map((m) => [m.line, m.ruleId, m.suppressions[0]?.justification])).toEqual([
       [8, 'uncaught-task-error', 'fire and forget is fine in this demo'],
+    ]);
+  });
+
+  it('suppresses a range between bgtask-disable and bgtask-enable, per rule, and reports an enable that ends nothing', () => {
+    const dir = makeProject({
+      'src/handler.ts': `${HANDLER_START}
+  sendEmail('before@example.com');
+  /* bgtask-disable uncaught-task-error -- legacy block, tracked in #42 */
+  sendEmail('a@example.com');
+  sendEmail('b@example.com');
+  /* bgtask-enable uncaught-task-error */
+  sendEmail('after@example.com');
+  /* bgtask-disable */
+  sendEmail('c@example.com');
+  /* bgtask-enable task-after-response */
+  sendEmail('d@example.com');
+  /* bgtask-enable */
+  sendEmail('e@example.com');
+  /* bgtask-enable uncaught-task-error */
+}
+`,
+    });
+    const { code, stdout } = runCli(['lint', dir, '--format', 'json']);
+    expect(code).toBe(1);
+    const [result] = JSON.parse(stdout) as LintResult[];
+    expect(result?.messages.map((m) => [m.line, m.ruleId, m.severity, m.message.startsWith('Unused') ? m.message : ''])).toEqual([
+      [7, 'uncaught-task-error', 2, ''],
+      [12, 'uncaught-task-error', 2, ''],
+      [18, 'uncaught-task-error', 2, ''],
+      [19, null, 1, "Unused bgtask-enable directive (no matching bgtask-disable directives were found for 'uncaught-task-error')."],
+    ]);
+    // The second range is ended for task-after-response only, so uncaught-task-error stays off until the bare enable.
+    expect(result?.suppressedMessages.map((m) => [m.line, m.ruleId, m.suppressions[0]?.justification])).toEqual([
+      [9, 'uncaught-task-error', 'legacy block, tracked in #42'],
+      [10, 'uncaught-task-error', 'legacy block, tracked in #42'],
+      [14, 'uncaught-task-error', ''],
+      [16, 'uncaught-task-error', ''],
     ]);
   });
 

@@ -9,11 +9,13 @@ describe('parseDirectiveText (ESLint grammar)', () => {
     [' bgtask-disable-line a ---- long dashes', { kind: 'disable-line', ruleIds: ['a'], justification: 'long dashes' }],
     [' bgtask-disable-file', { kind: 'disable-file', ruleIds: [], justification: '' }],
     [' bgtask-disable-file a-b -- reason with -- inside', { kind: 'disable-file', ruleIds: ['a-b'], justification: 'reason with -- inside' }],
+    [' bgtask-disable a, b -- legacy', { kind: 'disable', ruleIds: ['a', 'b'], justification: 'legacy' }],
+    [' bgtask-enable', { kind: 'enable', ruleIds: [], justification: '' }],
   ])('%s', (text, expected) => {
     expect(parseDirectiveText(text)).toEqual(expected);
   });
 
-  it.each([' bgtask-disable-next-lines a', ' eslint-disable-next-line a', ' see bgtask-disable-line a', ' bgtask-disabled'])('ignores %s', (text) => {
+  it.each([' bgtask-disable-next-lines a', ' eslint-disable-next-line a', ' see bgtask-disable-line a', ' bgtask-disabled', ' bgtask-enabled a', ' bgtask-disable-all'])('ignores %s', (text) => {
     expect(parseDirectiveText(text)).toBeUndefined();
   });
 });
@@ -29,6 +31,10 @@ describe('findDirectives', () => {
       '   over two lines */',
       'other();',
       '// bgtask-disable-file d',
+      'function f() {',
+      '  g();',
+      '  /* bgtask-enable e */',
+      '}',
     ].join('\n');
     const source = ts.createSourceFile('x.ts', text, ts.ScriptTarget.Latest, true);
     expect(findDirectives(source).map((d) => [d.kind, d.ruleIds.join(','), d.line, d.targetLine])).toEqual([
@@ -36,6 +42,7 @@ describe('findDirectives', () => {
       ['disable-line', 'b', 4, 4],
       ['disable-next-line', 'c', 5, 7],
       ['disable-file', 'd', 8, 8],
+      ['enable', 'e', 11, 11],
     ]);
   });
 });

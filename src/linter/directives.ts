@@ -50,7 +50,9 @@ export function findDirectives(sourceFile: ts.SourceFile): Directive[] {
       const raw = text.slice(range.pos, range.end);
       const body = range.kind === ts.SyntaxKind.SingleLineCommentTrivia ? raw.slice(2) : raw.slice(2, -2);
       const parsed = parseDirectiveText(body);
-      if (parsed === undefined) continue;
+      // As ESLint's: a range only from a block comment, so that `call(); // bgtask-disable` (meant as
+      // -line) does not silently turn every rule off to the end of the file.
+      if (parsed === undefined || (range.kind === ts.SyntaxKind.SingleLineCommentTrivia && (parsed.kind === 'disable' || parsed.kind === 'enable'))) continue;
       const start = sourceFile.getLineAndCharacterOfPosition(range.pos);
       const end = sourceFile.getLineAndCharacterOfPosition(range.end);
       const targetLine = parsed.kind === 'disable-next-line' ? end.line + 2 : start.line + 1;
@@ -64,12 +66,14 @@ export function findDirectives(sourceFile: ts.SourceFile): Directive[] {
       });
     }
   };
-  // Tokens too, not just nodes: a comment on its own line before a closing brace (a block's last
-  // `bgtask-enable`) is trivia of the brace, which no node starts at.
+  // Comments after a node's end too, not just before its start: one on its own line before a closing
+  // brace (a block's last `bgtask-enable`) belongs to the brace, which no node starts at. (Walking the
+  // tokens instead would also read JSDoc's and JSX text's insides, and keeps a token array per node.)
   const visit = (node: ts.Node): void => {
     collect(ts.getLeadingCommentRanges(text, node.getFullStart()));
     collect(ts.getTrailingCommentRanges(text, node.getEnd()));
-    for (const child of node.getChildren(sourceFile)) visit(child);
+    collect(ts.getLeadingCommentRanges(text, node.getEnd()));
+    ts.forEachChild(node, visit);
   };
   visit(sourceFile);
   return directives.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -99,22 +103,22 @@ export function directiveCovers(directive: Directive, ruleId: string, line: numb
 }
 
 /**
- * Whether an `enable` ends anything: some earlier `disable` still open for one of the rules it names
- * (any rule, when it names none). One that does not is reported unused, as ESLint reports it.
+ * Whether an `enable` ends anything for `ruleId` (for any rule, when undefined): some earlier `disable`
+ * still open for it. Where it does not, the enable is reported unused, as ESLint reports it.
  */
-export function enableMatchesDisable(enable: Directive, directives: readonly Directive[]): boolean {
+export function enableMatchesDisable(enable: Directive, directives: readonly Directive[], ruleId?: string): boolean {
   return directives.some((disable) => {
     if (disable.kind !== 'disable' || !startsBefore(disable, enable.line, enable.column)) return false;
-    const ruleIds = enable.ruleIds.length > 0 ? enable.ruleIds : disable.ruleIds.length > 0 ? disable.ruleIds : [undefined];
+    const ruleIds = ruleId !== undefined ? [ruleId] : disable.ruleIds.length > 0 ? disable.ruleIds : [undefined];
     // Still open at the enable for one of those rules: no enable in between that names it (or names none).
     return ruleIds.some(
-      (ruleId) =>
-        (ruleId === undefined || names(disable, ruleId)) &&
+      (id) =>
+        (id === undefined || names(disable, id)) &&
         !directives.some(
           (between) =>
             between !== enable &&
             between.kind === 'enable' &&
-            (between.ruleIds.length === 0 || (ruleId !== undefined && between.ruleIds.includes(ruleId))) &&
+            (between.ruleIds.length === 0 || (id !== undefined && between.ruleIds.includes(id))) &&
             startsBefore(disable, between.line, between.column) &&
             startsBefore(between, enable.line, enable.column),
         ),

@@ -56,7 +56,9 @@ function applyDirectives(sourceFile: SourceFile, messages: LintMessage[]): { mes
   const suppressed: SuppressedLintMessage[] = [];
   const used = new Map<(typeof directives)[number], Set<string>>();
   for (const message of messages) {
-    const directive = message.ruleId === null ? undefined : directives.find((d) => directiveCovers(d, message.ruleId as string, message.line, message.column, directives));
+    // The nearest directive before the message that covers it is the one used, as in ESLint: with a
+    // justified disable inside a bare one, the justified one is used and the bare one reported unused.
+    const directive = message.ruleId === null ? undefined : directives.findLast((d) => directiveCovers(d, message.ruleId as string, message.line, message.column, directives));
     if (directive === undefined) {
       kept.push(message);
       continue;
@@ -76,8 +78,10 @@ function applyDirectives(sourceFile: SourceFile, messages: LintMessage[]): { mes
       });
     }
     if (directive.kind === 'enable') {
-      if (!enableMatchesDisable(directive, directives)) {
-        const which = directive.ruleIds.length > 0 ? ` for ${directive.ruleIds.map((id) => `'${id}'`).join(' or ')}` : '';
+      // Per rule it names (an unknown one is reported above, not again here), or as a whole.
+      const unmatched = directive.ruleIds.filter((id) => isRuleId(id) && !enableMatchesDisable(directive, directives, id));
+      if (unmatched.length > 0 || (directive.ruleIds.length === 0 && !enableMatchesDisable(directive, directives))) {
+        const which = unmatched.length > 0 ? ` for ${unmatched.map((id) => `'${id}'`).join(' or ')}` : '';
         kept.push({ ruleId: null, severity: 1, message: `Unused bgtask-enable directive (no matching bgtask-disable directives were found${which}).`, ...position });
       }
       continue;

@@ -199,6 +199,32 @@ describe('bgtask lint suppressions', () => {
     ]);
   });
 
+  it('uses the nearest of two covering disables, and reports what an enable names but ends nothing for', () => {
+    const dir = makeProject({
+      'src/handler.ts': `${HANDLER_START}
+  /* bgtask-disable */
+  /* bgtask-disable uncaught-task-error -- legacy, #57 */
+  sendEmail('a@example.com');
+  /* bgtask-enable uncaught-task-error, task-after-response */
+  /* bgtask-enable */
+  /* bgtask-disable uncaught-task-error */
+  sendEmail('b@example.com');
+  /* bgtask-enable uncaught-task-error, task-after-response */
+}
+`,
+    });
+    const [result] = JSON.parse(runCli(['lint', dir, '--format', 'json']).stdout) as LintResult[];
+    // Line 10's task-after-response ends that rule of line 7's disable of every rule; line 14's has none open.
+    expect(result?.messages.map((m) => [m.line, m.message])).toEqual([
+      [7, 'Unused bgtask-disable directive (no problems were reported).'],
+      [14, "Unused bgtask-enable directive (no matching bgtask-disable directives were found for 'task-after-response')."],
+    ]);
+    expect(result?.suppressedMessages.map((m) => [m.line, m.suppressions[0]?.justification])).toEqual([
+      [9, 'legacy, #57'],
+      [13, ''],
+    ]);
+  });
+
   it('suppresses a whole file', () => {
     const dir = makeProject({ 'src/handler.ts': `// bgtask-disable-file uncaught-task-error -- demo\n${FLOATING}` });
     expect(runCli(['lint', dir])).toMatchObject({ code: 0, stdout: '' });

@@ -21,7 +21,7 @@ describe('parseDirectiveText (ESLint grammar)', () => {
 });
 
 describe('findDirectives', () => {
-  it('finds line and block comments, not look-alikes in strings or templates', () => {
+  it('finds line and block comments (ranges only in block ones), not look-alikes in strings, templates or JSDoc', () => {
     const text = [
       "const s = '// bgtask-disable-next-line a';",
       'const t = `/* bgtask-disable-file a */ ${s}`;',
@@ -35,6 +35,10 @@ describe('findDirectives', () => {
       '  g();',
       '  /* bgtask-enable e */',
       '}',
+      '/**',
+      ' * @see // bgtask-disable',
+      ' */',
+      'call(); // bgtask-disable',
     ].join('\n');
     const source = ts.createSourceFile('x.ts', text, ts.ScriptTarget.Latest, true);
     expect(findDirectives(source).map((d) => [d.kind, d.ruleIds.join(','), d.line, d.targetLine])).toEqual([

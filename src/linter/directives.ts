@@ -102,26 +102,17 @@ export function directiveCovers(directive: Directive, ruleId: string, line: numb
   return !directives.some((enable) => enable.kind === 'enable' && names(enable, ruleId) && startsBefore(directive, enable.line, enable.column) && startsBefore(enable, line, column));
 }
 
+/** A rule id no directive names: a `disable` of every rule is still open for it until an `enable` that names none. */
+const ANY_RULE = '';
+
 /**
  * Whether an `enable` ends anything for `ruleId` (for any rule, when undefined): some earlier `disable`
- * still open for it. Where it does not, the enable is reported unused, as ESLint reports it.
+ * still covers it where the enable stands. Where none does, the enable is reported unused, as ESLint reports it.
  */
 export function enableMatchesDisable(enable: Directive, directives: readonly Directive[], ruleId?: string): boolean {
   return directives.some((disable) => {
-    if (disable.kind !== 'disable' || !startsBefore(disable, enable.line, enable.column)) return false;
-    const ruleIds = ruleId !== undefined ? [ruleId] : disable.ruleIds.length > 0 ? disable.ruleIds : [undefined];
-    // Still open at the enable for one of those rules: no enable in between that names it (or names none).
-    return ruleIds.some(
-      (id) =>
-        (id === undefined || names(disable, id)) &&
-        !directives.some(
-          (between) =>
-            between !== enable &&
-            between.kind === 'enable' &&
-            (between.ruleIds.length === 0 || (id !== undefined && between.ruleIds.includes(id))) &&
-            startsBefore(disable, between.line, between.column) &&
-            startsBefore(between, enable.line, enable.column),
-        ),
-    );
+    if (disable.kind !== 'disable') return false;
+    const ruleIds = ruleId !== undefined ? [ruleId] : disable.ruleIds.length > 0 ? disable.ruleIds : [ANY_RULE];
+    return ruleIds.some((id) => directiveCovers(disable, id, enable.line, enable.column, directives));
   });
 }

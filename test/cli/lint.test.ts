@@ -140,20 +140,21 @@ async function sendEmail(to: string): Promise<void> {
 
 export function handler(req: Request, res: Response) {`;
 
+/** Lints a project whose one file is that handler with `body` (lines, each ending in a newline): the exit code and the file's result. */
+function lintHandler(body: string): { code: number | null; result: LintResult | undefined } {
+  const dir = makeProject({ 'src/handler.ts': `${HANDLER_START}\n${body}}\n` });
+  const { code, stdout } = runCli(['lint', dir, '--format', 'json']);
+  return { code, result: (JSON.parse(stdout) as LintResult[])[0] };
+}
+
 describe('bgtask lint suppressions', () => {
   it('suppresses the next line, reports unused directives as warnings with ruleId null', () => {
-    const dir = makeProject({
-      'src/handler.ts': `${HANDLER_START}
-  // bgtask-disable-next-line uncaught-task-error -- fire and forget is fine in this demo
+    const { code, result } = lintHandler(`  // bgtask-disable-next-line uncaught-task-error -- fire and forget is fine in this demo
   sendEmail('a@example.com');
   // bgtask-disable-next-line task-after-response -- nothing here
   console.log('done');
-}
-`,
-    });
-    const { code, stdout } = runCli(['lint', dir, '--format', 'json']);
+`);
     expect(code).toBe(0);
-    const [result] = JSON.parse(stdout) as LintResult[];
     expect(result?.messages.map((m) => [m.line, m.ruleId, m.severity, m.message])).toEqual([
       [9, null, 1, "Unused bgtask-disable directive (no problems were reported from 'task-after-response')."],
     ]);
@@ -163,9 +164,7 @@ describe('bgtask lint suppressions', () => {
   });
 
   it('suppresses a range between bgtask-disable and bgtask-enable, per rule, and reports an enable that ends nothing', () => {
-    const dir = makeProject({
-      'src/handler.ts': `${HANDLER_START}
-  sendEmail('before@example.com');
+    const { code, result } = lintHandler(`  sendEmail('before@example.com');
   /* bgtask-disable uncaught-task-error -- legacy block, tracked in #42 */
   sendEmail('a@example.com');
   sendEmail('b@example.com');
@@ -178,12 +177,8 @@ describe('bgtask lint suppressions', () => {
   /* bgtask-enable */
   sendEmail('e@example.com');
   /* bgtask-enable uncaught-task-error */
-}
-`,
-    });
-    const { code, stdout } = runCli(['lint', dir, '--format', 'json']);
+`);
     expect(code).toBe(1);
-    const [result] = JSON.parse(stdout) as LintResult[];
     expect(result?.messages.map((m) => [m.line, m.ruleId, m.severity, m.message.startsWith('Unused') ? m.message : ''])).toEqual([
       [7, 'uncaught-task-error', 2, ''],
       [12, 'uncaught-task-error', 2, ''],
@@ -200,9 +195,7 @@ describe('bgtask lint suppressions', () => {
   });
 
   it('uses the nearest of two covering disables, and reports what an enable names but ends nothing for', () => {
-    const dir = makeProject({
-      'src/handler.ts': `${HANDLER_START}
-  /* bgtask-disable */
+    const { result } = lintHandler(`  /* bgtask-disable */
   /* bgtask-disable uncaught-task-error -- legacy, #57 */
   sendEmail('a@example.com');
   /* bgtask-enable uncaught-task-error, task-after-response */
@@ -210,10 +203,7 @@ describe('bgtask lint suppressions', () => {
   /* bgtask-disable uncaught-task-error */
   sendEmail('b@example.com');
   /* bgtask-enable uncaught-task-error, task-after-response */
-}
-`,
-    });
-    const [result] = JSON.parse(runCli(['lint', dir, '--format', 'json']).stdout) as LintResult[];
+`);
     // Line 10's task-after-response ends that rule of line 7's disable of every rule; line 14's has none open.
     expect(result?.messages.map((m) => [m.line, m.message])).toEqual([
       [7, 'Unused bgtask-disable directive (no problems were reported).'],

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { LintResult } from '../../src/linter/types.js';
 import { lineHashes, sarif } from '../../src/reporters/sarif.js';
 import { makeTempDir } from '../helpers/temp-dirs.js';
@@ -87,10 +87,6 @@ beforeAll(() => {
       { ruleId: 'no-floating-enqueue', severity: 1, message: 'Floating.', line: 13, column: 3, endLine: 13, endColumn: 35 },
     ]),
   ];
-});
-
-afterAll(() => {
-  rmSync(cwd, { recursive: true, force: true });
 });
 
 function parse(output: string) {

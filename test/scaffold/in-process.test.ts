@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,8 +90,6 @@ interface Scaffolded {
   config: ScaffoldConfig;
 }
 
-const roots: string[] = [];
-
 function scaffoldedProject(options: {
   framework: FixtureFramework;
   moduleType?: 'module' | 'commonjs';
@@ -118,7 +116,6 @@ function scaffoldedProject(options: {
       ...options.files,
     },
   });
-  roots.push(root);
   if (options.runtime !== false) {
     const map = new Map(baseTemplates(config));
     for (const template of ['runtime/tasks.ts', `runtime/${options.framework}.ts`]) {
@@ -129,10 +126,6 @@ function scaffoldedProject(options: {
   }
   return { root, config };
 }
-
-afterAll(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
 
 /** Every file of the project but node_modules, with its contents: "nothing written" means this is unchanged. */
 function snapshot(root: string): Record<string, string> {
@@ -460,7 +453,6 @@ describe('add-task --kind in-process: files, conflicts and bad input', () => {
 
   it('exits 2 without a package.json', () => {
     const empty = makeTempDir('empty-');
-    roots.push(empty);
     const result = addTask(empty, 'send-receipt', '--kind', 'in-process', '--yes');
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -470,7 +462,6 @@ describe('add-task --kind in-process: files, conflicts and bad input', () => {
 
   it('exits 2 telling to run init when bgtask.json has no scaffold section', () => {
     const root = createFixtureProject({ framework: 'express', files: { 'bgtask.json': '{ "rules": {} }\n' } });
-    roots.push(root);
     const before = snapshot(root);
     const result = addTask(root, 'send-receipt', '--kind', 'in-process', '--yes');
     expect(result.code).toBe(2);

@@ -320,16 +320,17 @@ async function measureLatency(framework: Framework, round: number): Promise<Late
   const [task, noTask, detached] = await Promise.all([startChild(framework, 'task'), startChild(framework, 'no-task'), startChild(framework, AA ? 'task' : 'detached')]);
   const children = [task, noTask, detached];
   const agents = new Agents();
+  // As many sockets as requests can be in flight when a server stalls; fresh ones for the measured load.
+  const openLoopTargets = (): { port: number; agent: http.Agent }[] => children.map((child) => ({ port: child.port, agent: agents.make(256) }));
   try {
     // Warmed up side by side on the same schedule as the measured load, so that the three come to it
     // with the same history. Warmed one after the other (as until November 2026), the first waited
     // idle while the others warmed, and of two identical servers (BENCH_AA=1) it came out behind: p99
     // medians 8.1 and 6.5 ms over 25 rounds on Express, median per-round ratio 1.08; side by side, 1.02.
-    await driveAtRate(children.map((child) => ({ port: child.port, agent: agents.make(256) })), RATE, RATE_WARMUP);
+    await driveAtRate(openLoopTargets(), RATE, RATE_WARMUP);
     await waitForWarmupTasks();
-    // As many sockets as requests can be in flight when a server stalls. The first second of the
-    // schedule warms them up and is dropped.
-    const targets = children.map((child) => ({ port: child.port, agent: agents.make(256) }));
+    // The first second of the schedule warms the fresh sockets up and is dropped.
+    const targets = openLoopTargets();
     const sent = RATE + RATE_REQUESTS;
     const before = await Promise.all(children.map((child) => child.request({ type: 'stats' })));
     const start = performance.now();

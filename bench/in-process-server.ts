@@ -10,6 +10,8 @@
 //   detached the runtime middleware is installed as in no-task (on Express and Fastify it then makes
 //            nothing; Hono's makes an empty collection per request), and the handler starts the same
 //            2 s task itself without awaiting it: what (a) would cost if the runtime's part in it were free
+//   floor    (Express only) the handler adds the same task through floorBackgroundTasks below: the
+//            least any runtime that starts tasks on 'finish' can do, so what no design of it could save
 // BENCH_EXPRESS_PRESET_PROTOTYPES=1 builds the Express servers' requests and responses on the app's
 // own prototypes (see README.md), so that Express's per-request Object.setPrototypeOf does nothing.
 // The runtime is imported from templates/runtime/, so this measures exactly the code users get.
@@ -18,7 +20,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { serve, type HttpBindings } from '@hono/node-server';
-import express, { type Express } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { backgroundTasks as expressBackgroundTasks } from '../templates/runtime/express.js';
@@ -63,12 +65,45 @@ function send(message: FromServer): void {
   process.send?.(message);
 }
 
+/**
+ * The floor: per task request, one small object with the response, one 'finish' listener that starts
+ * the task, and a catch. What it leaves out, the runtime needs: a collection that keeps several tasks
+ * in order and seals, error reports with the task's name, the client leaving early, end() wrapped by a
+ * middleware. Installed as the runtime's getter is, on the app's request prototype.
+ */
+function floorBackgroundTasks(): RequestHandler {
+  class FloorTasks {
+    constructor(readonly res: Response) {}
+    addTask<Args extends unknown[]>(fn: (...args: Args) => unknown, ...args: Args): void {
+      this.res.on('finish', () => {
+        Promise.resolve(fn(...args)).catch(() => {
+          failed += 1;
+        });
+      });
+    }
+  }
+  return (req, _res, next) => {
+    // app.request: the prototype Express gives this app's requests (untyped).
+    const appRequest = (req.app as unknown as { request: Request }).request;
+    if (!Object.hasOwn(appRequest, 'backgroundTasks')) {
+      Object.defineProperty(appRequest, 'backgroundTasks', {
+        configurable: true,
+        get(this: Request): FloorTasks | undefined {
+          return this.res === undefined ? undefined : new FloorTasks(this.res);
+        },
+      });
+    }
+    next();
+  };
+}
+
 async function startExpress(variant: ServerVariant): Promise<Server> {
   const app = express();
   if (variant === 'empty') app.use((_req, _res, next) => next());
+  else if (variant === 'floor') app.use(floorBackgroundTasks());
   else if (withRuntime(variant)) app.use(expressBackgroundTasks(options));
   app.get('/', (req, res) => {
-    if (variant === 'task') req.backgroundTasks.addTask(sleepTwoSeconds, ++added);
+    if (variant === 'task' || variant === 'floor') req.backgroundTasks.addTask(sleepTwoSeconds, ++added);
     else if (variant === 'detached') startDetached(++added);
     res.send('ok');
   });
@@ -180,6 +215,7 @@ async function main(): Promise<void> {
     throw new Error(`usage: in-process-server.js <${FRAMEWORKS.join('|')}> <${SERVER_VARIANTS.join('|')}>`);
   }
   if (process.send === undefined) throw new Error('in-process-server.js is started by in-process.js (it needs an IPC channel).');
+  if (variant === 'floor' && framework !== 'express') throw new Error('the floor variant is Express only');
   const server = framework === 'express' ? await startExpress(variant) : framework === 'fastify' ? await startFastify(variant) : await startHono(variant);
 
   process.on('message', (message: ToServer) => {

@@ -18,7 +18,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { FRAMEWORKS, intFromEnv, percentile, subsetFromEnv, table, TASK_MS, VARIANTS, type Framework, type FromServer, type ServerVariant, type Stats, type ToServer, type Variant } from './protocol.js';
+import { badSetting, FRAMEWORKS, intFromEnv, percentile, subsetFromEnv, table, TASK_MS, VARIANTS, type Framework, type FromServer, type ServerVariant, type Stats, type ToServer, type Variant } from './protocol.js';
 
 const WARMUP = intFromEnv('BENCH_WARMUP', 10_000);
 const REQUESTS = intFromEnv('BENCH_REQUESTS', 12_000);
@@ -30,6 +30,21 @@ const RATE_REQUESTS = intFromEnv('BENCH_RATE_REQUESTS', 5_000);
 const RATE_WARMUP = intFromEnv('BENCH_RATE_WARMUP', 5_000);
 /** BENCH_AA=1: (e)'s place runs (a) again, so p99(a)/p99(e) shows what the latency set-up itself does to two identical servers (it should be 1). */
 const AA = Boolean(process.env.BENCH_AA);
+/** BENCH_FLOOR=1: on Express, (e)'s place runs the floor variant (protocol.ts), so p99(a)/p99(e) is what the runtime costs over the least any runtime could do. */
+const FLOOR = Boolean(process.env.BENCH_FLOOR);
+if (AA && FLOOR) badSetting("BENCH_AA and BENCH_FLOOR both put a server in (e)'s place: set one of them");
+
+/** What runs in (e)'s place beside (a) and (b). */
+function fifthVariant(framework: Framework): ServerVariant {
+  if (AA) return 'task';
+  return FLOOR && framework === 'express' ? 'floor' : 'detached';
+}
+
+/** (e)'s name in the tables. */
+function fifthLabel(framework: Framework): string {
+  const variant = fifthVariant(framework);
+  return variant === 'task' ? 'task again' : variant;
+}
 const REQUEST_TIMEOUT_MS = 10_000;
 const STARTUP_TIMEOUT_MS = 20_000;
 const frameworks = subsetFromEnv('BENCH_FRAMEWORKS', FRAMEWORKS, 'framework');
@@ -317,7 +332,7 @@ function waitForWarmupTasks(): Promise<void> {
 }
 
 async function measureLatency(framework: Framework, round: number): Promise<LatencyRun> {
-  const [task, noTask, detached] = await Promise.all([startChild(framework, 'task'), startChild(framework, 'no-task'), startChild(framework, AA ? 'task' : 'detached')]);
+  const [task, noTask, detached] = await Promise.all([startChild(framework, 'task'), startChild(framework, 'no-task'), startChild(framework, fifthVariant(framework))]);
   const children = [task, noTask, detached];
   const agents = new Agents();
   // As many sockets as requests can be in flight when a server stalls; fresh ones for the measured load.
@@ -470,7 +485,8 @@ async function main(): Promise<void> {
     `node ${process.version}, ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), load average at start: ${loadavg()}\n` +
       (phases.has('latency')
         ? `latency: (a), (b) and (e) side by side, ${RATE} GET /s each in turn (open loop): ${RATE_WARMUP} warmup each, a pause for their tasks, then ${RATE_REQUESTS} measured each after 1 s more\n` +
-          (AA ? `BENCH_AA: (e) is (a) again (an A/A check of the set-up: p99(a)/p99(e) should be 1)\n` : '')
+          (AA ? `BENCH_AA: (e) is (a) again (an A/A check of the set-up: p99(a)/p99(e) should be 1)\n` : '') +
+          (FLOOR ? `BENCH_FLOOR: on Express, (e) is the floor: a task added through the least a run-on-finish runtime can do\n` : '')
         : '') +
       (phases.has('throughput')
         ? `throughput: ${WARMUP} warmup + ${REQUESTS} measured GET / at concurrency ${CONCURRENCY} (closed loop) per server, one server at a time;\n` +
@@ -507,7 +523,7 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   for (const run of latencyRuns) {
     checkTasks(run.framework, `latency round ${run.round}`, run.tasks, failures);
-    checkTasks(run.framework, `latency round ${run.round}, (e) ${AA ? 'task again' : 'detached'}`, run.detachedTasks, failures);
+    checkTasks(run.framework, `latency round ${run.round}, (e) ${fifthLabel(run.framework)}`, run.detachedTasks, failures);
   }
   for (const run of throughputRuns) checkTasks(run.framework, `throughput round ${run.round}`, run.tasks, failures);
 
@@ -517,7 +533,7 @@ async function main(): Promise<void> {
     for (const [label, of] of [
       ['(a) task', (run: LatencyRun) => run.task],
       ['(b) no-task', (run: LatencyRun) => run.noTask],
-      [AA ? '(e) task again' : '(e) detached', (run: LatencyRun) => run.detached],
+      [`(e) ${fifthLabel(framework)}`, (run: LatencyRun) => run.detached],
     ] as const) {
       latencyRows.push([
         framework,
@@ -638,7 +654,8 @@ async function main(): Promise<void> {
       `and narrows with more (BENCH_PHASES=latency BENCH_ROUNDS=25 runs the latency trio alone, 25 times).\n` +
       `p99(a)/p99(e) sets the runtime against the same task started by hand, unawaited, with the middleware installed in both:\n` +
       `what the runtime adds to a pending task. p99(e)/p99(b) is the rest: what a pending 2 s task costs however it is started.\n` +
-      `(With BENCH_AA=1, (e) is (a) again, and p99(a)/p99(e) is what two identical servers differ by here.)\n` +
+      `(With BENCH_AA=1, (e) is (a) again, and p99(a)/p99(e) is what two identical servers differ by here. With BENCH_FLOOR=1,\n` +
+      `Express's (e) is the floor, and p99(e)/p99(b) what a task costs through any runtime that starts it on 'finish'.)\n` +
       `rps(b)/rps(c) is wall-clock requests/s (the goal as stated); cpu(c)/cpu(b) is the same\n` +
       `ratio from the server's CPU time per request (user + system), i.e. the throughput on a dedicated core: steadier when other\n` +
       `processes share the machine. cpu(d)/cpu(b) sets the middleware against an empty one installed the same way: its own cost.`,

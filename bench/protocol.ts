@@ -15,8 +15,10 @@ export type Variant = (typeof VARIANTS)[number];
  * What a server can be: the variants, plus (e) detached, run only beside (a) and (b) for latency: the
  * runtime's middleware installed as in (b), and the handler starts the same 2 s task itself without
  * awaiting it. (a) against (e) is what the runtime adds, apart from what having a task pending at all costs.
+ * And floor (Express only, BENCH_FLOOR=1 puts it in (e)'s place): the handler adds its task through the
+ * least a runtime that starts tasks on 'finish' can do, for what no design of the runtime could save.
  */
-export const SERVER_VARIANTS = [...VARIANTS, 'detached'] as const;
+export const SERVER_VARIANTS = [...VARIANTS, 'detached', 'floor'] as const;
 export type ServerVariant = (typeof SERVER_VARIANTS)[number];
 
 /** How long the task of the `task` and `detached` variants sleeps. */
@@ -42,12 +44,21 @@ export interface Stats {
 
 export type FromServer = { type: 'ready'; port: number } | Stats;
 
+/**
+ * A setting the bench cannot run with: one line on stderr and exit 2, as bgtask's own CLI does. The
+ * settings are read when a bench's module loads, where a thrown error would print a stack trace.
+ */
+export function badSetting(message: string): never {
+  console.error(`${message}. See bench/README.md for the settings.`);
+  process.exit(2);
+}
+
 /** A positive whole number from the environment, for the benches' knobs. */
 export function intFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(value) || value <= 0) badSetting(`${name} must be a positive integer, got "${raw}"`);
   return value;
 }
 
@@ -58,7 +69,7 @@ export function subsetFromEnv<T extends string>(name: string, known: readonly T[
     .map((item) => item.trim())
     .filter((item): item is T => {
       if ((known as readonly string[]).includes(item)) return true;
-      throw new Error(`${name}: unknown ${noun} "${item}" (known: ${known.join(', ')})`);
+      return badSetting(`${name}: unknown ${noun} "${item}" (known: ${known.join(', ')})`);
     });
 }
 

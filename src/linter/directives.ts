@@ -36,6 +36,9 @@ export function parseDirectiveText(commentBody: string): { kind: DirectiveKind; 
   return { kind, ruleIds, justification };
 }
 
+const COMMA = 0x2c;
+const SLASH = 0x2f;
+
 /** Every bgtask directive comment in a file, found through the parser so strings and templates are never mistaken for comments. */
 export function findDirectives(sourceFile: ts.SourceFile): Directive[] {
   const text = sourceFile.text;
@@ -67,12 +70,40 @@ export function findDirectives(sourceFile: ts.SourceFile): Directive[] {
     }
   };
   // Comments after a node's end too, not just before its start: one on its own line before a closing
-  // brace (a block's last `bgtask-enable`) belongs to the brace, which no node starts at. (Walking the
-  // tokens instead would also read JSDoc's and JSX text's insides, and keeps a token array per node.)
+  // brace (a block's last `bgtask-enable`) belongs to the brace, which no node starts at. And after a
+  // comma that follows a node (`a: f(), // bgtask-disable-line …` in an object, an array or a call's
+  // arguments): the comma is no node's, so those belong to it alone. (Walking the tokens instead would
+  // also read JSDoc's and JSX text's insides, and keeps a token array per node.)
+  const scanner = ts.createScanner(sourceFile.languageVersion, true, sourceFile.languageVariant, text);
+  // Where the comma right after `pos` ends, if the next token is one. Most nodes end at some other
+  // token (`)`, `;`, `.`), which the first character tells without scanning.
+  const commaEnd = (pos: number): number | undefined => {
+    const next = text.charCodeAt(pos);
+    if (next === COMMA) return pos + 1;
+    if (next !== SLASH && !ts.isWhiteSpaceLike(next)) return undefined;
+    scanner.resetTokenState(pos);
+    return scanner.scan() === ts.SyntaxKind.CommaToken ? scanner.getTokenEnd() : undefined;
+  };
   const visit = (node: ts.Node): void => {
+    // Around a JSX child is JSX text, not trivia: `<p>// bgtask-disable</p>` shows those words on the
+    // page. A comment there is written `{/* bgtask-disable-next-line … */}`: an empty JSX expression.
+    if (node.parent !== undefined && (ts.isJsxElement(node.parent) || ts.isJsxFragment(node.parent))) {
+      if (ts.isJsxExpression(node) && node.expression === undefined) {
+        collect(ts.getTrailingCommentRanges(text, node.getStart() + 1));
+        collect(ts.getLeadingCommentRanges(text, node.getStart() + 1));
+      }
+      ts.forEachChild(node, visit);
+      return;
+    }
+    const end = node.getEnd();
     collect(ts.getLeadingCommentRanges(text, node.getFullStart()));
-    collect(ts.getTrailingCommentRanges(text, node.getEnd()));
-    collect(ts.getLeadingCommentRanges(text, node.getEnd()));
+    collect(ts.getTrailingCommentRanges(text, end));
+    collect(ts.getLeadingCommentRanges(text, end));
+    const afterComma = commaEnd(end);
+    if (afterComma !== undefined) {
+      collect(ts.getTrailingCommentRanges(text, afterComma));
+      collect(ts.getLeadingCommentRanges(text, afterComma));
+    }
     ts.forEachChild(node, visit);
   };
   visit(sourceFile);

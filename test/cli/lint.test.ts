@@ -215,6 +215,20 @@ describe('bgtask lint suppressions', () => {
     ]);
   });
 
+  it('takes a directive written after a comma, on an argument of a call that spans lines', () => {
+    const { result } = lintHandler(`  setTimeout(
+    async () => await sendEmail('a@example.com'), // bgtask-disable-line uncaught-task-error -- a demo timer
+    10,
+  );
+  setTimeout(
+    async () => await sendEmail('b@example.com'),
+    10,
+  );
+`);
+    expect(result?.messages.map((m) => [m.line, m.ruleId])).toEqual([[12, 'uncaught-task-error']]);
+    expect(result?.suppressedMessages.map((m) => [m.line, m.ruleId, m.suppressions[0]?.justification])).toEqual([[8, 'uncaught-task-error', 'a demo timer']]);
+  });
+
   it('suppresses a whole file', () => {
     const dir = makeProject({ 'src/handler.ts': `// bgtask-disable-file uncaught-task-error -- demo\n${FLOATING}` });
     expect(runCli(['lint', dir])).toMatchObject({ code: 0, stdout: '' });

@@ -49,4 +49,46 @@ describe('findDirectives', () => {
       ['enable', 'e', 11, 11],
     ]);
   });
+
+  it('finds comments after a comma that follows a node: in objects, arrays and arguments, last or not', () => {
+    const text = [
+      'const order = {',
+      '  receipt: send(), // bgtask-disable-line a',
+      '  audit: log(), // bgtask-disable-line b',
+      '  /* bgtask-enable c */',
+      '};',
+      'call(',
+      '  first(), // bgtask-disable-line d',
+      '  second(),',
+      ');',
+      'const all = [',
+      '  one(), // bgtask-disable-line e',
+      '];',
+    ].join('\n');
+    const source = ts.createSourceFile('x.ts', text, ts.ScriptTarget.Latest, true);
+    expect(findDirectives(source).map((d) => [d.kind, d.ruleIds.join(','), d.line])).toEqual([
+      ['disable-line', 'a', 2],
+      ['disable-line', 'b', 3],
+      ['enable', 'c', 4],
+      ['disable-line', 'd', 7],
+      ['disable-line', 'e', 11],
+    ]);
+  });
+
+  it("reads JSX text as text, and finds a JSX child's {/* comment */}", () => {
+    const text = [
+      'const page = (',
+      '  <main>',
+      '    // bgtask-disable-line a',
+      '    {name}, // bgtask-disable-line b',
+      '    /* bgtask-disable c */',
+      '    <>// bgtask-disable-line d</>',
+      '    {/* bgtask-disable-next-line e */}',
+      '    {render()}',
+      '  </main>',
+      ');',
+    ].join('\n');
+    const source = ts.createSourceFile('x.tsx', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
+    expect(findDirectives(source).map((d) => [d.kind, d.ruleIds.join(','), d.line, d.targetLine])).toEqual([['disable-next-line', 'e', 7, 8]]);
+  });
 });

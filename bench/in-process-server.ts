@@ -27,7 +27,7 @@ import { backgroundTasks as expressBackgroundTasks } from '../templates/runtime/
 import { backgroundTasks as fastifyBackgroundTasks } from '../templates/runtime/fastify.js';
 import { backgroundTasks as honoBackgroundTasks } from '../templates/runtime/hono.js';
 import type { BackgroundTasksOptions } from '../templates/runtime/tasks.js';
-import { FRAMEWORKS, SERVER_VARIANTS, TASK_MS, type Framework, type FromServer, type ServerVariant, type Stats, type ToServer } from './protocol.js';
+import { flagFromEnv, FRAMEWORKS, SERVER_VARIANTS, TASK_MS, type Framework, type FromServer, type ServerVariant, type Stats, type ToServer } from './protocol.js';
 
 let added = 0;
 let completed = 0;
@@ -107,7 +107,7 @@ async function startExpress(variant: ServerVariant): Promise<Server> {
     else if (variant === 'detached') startDetached(++added);
     res.send('ok');
   });
-  const server = process.env.BENCH_EXPRESS_PRESET_PROTOTYPES ? serverOnAppPrototypes(app) : createServer(app);
+  const server = flagFromEnv('BENCH_EXPRESS_PRESET_PROTOTYPES') ? serverOnAppPrototypes(app) : createServer(app);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve(server));

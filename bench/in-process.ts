@@ -5,7 +5,8 @@
 //   (c) bare     no middleware, the same trivial handler
 //   (d) empty    an empty middleware of the adapter's kind, for reference
 //   (e) detached middleware installed, never asked; the handler starts the same task itself,
-//                unawaited (latency only): (a) if the runtime cost nothing
+//                unawaited (latency only): (a) if the runtime cost nothing. BENCH_AA=1 runs (a) in its
+//                place, BENCH_FLOOR=1 (Express) the floor: see protocol.ts
 // Latency: (a), (b) and (e) run side by side and get the same fixed-rate load (open loop), request
 // by request in turn, so that whatever else the machine does falls on all alike. Throughput: each
 // server alone, as fast as it answers (closed loop). The two ratios the goals are about:
@@ -18,7 +19,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { badSetting, FRAMEWORKS, intFromEnv, percentile, subsetFromEnv, table, TASK_MS, VARIANTS, type Framework, type FromServer, type ServerVariant, type Stats, type ToServer, type Variant } from './protocol.js';
+import { badSetting, flagFromEnv, FRAMEWORKS, intFromEnv, percentile, subsetFromEnv, table, TASK_MS, VARIANTS, type Framework, type FromServer, type ServerVariant, type Stats, type ToServer, type Variant } from './protocol.js';
 
 const WARMUP = intFromEnv('BENCH_WARMUP', 10_000);
 const REQUESTS = intFromEnv('BENCH_REQUESTS', 12_000);
@@ -29,10 +30,9 @@ const RATE = intFromEnv('BENCH_RATE', 500);
 const RATE_REQUESTS = intFromEnv('BENCH_RATE_REQUESTS', 5_000);
 const RATE_WARMUP = intFromEnv('BENCH_RATE_WARMUP', 5_000);
 /** BENCH_AA=1: (e)'s place runs (a) again, so p99(a)/p99(e) shows what the latency set-up itself does to two identical servers (it should be 1). */
-const AA = Boolean(process.env.BENCH_AA);
+const AA = flagFromEnv('BENCH_AA');
 /** BENCH_FLOOR=1: on Express, (e)'s place runs the floor variant (protocol.ts), so p99(a)/p99(e) is what the runtime costs over the least any runtime could do. */
-const FLOOR = Boolean(process.env.BENCH_FLOOR);
-if (AA && FLOOR) badSetting("BENCH_AA and BENCH_FLOOR both put a server in (e)'s place: set one of them");
+const FLOOR = flagFromEnv('BENCH_FLOOR');
 
 /** What runs in (e)'s place beside (a) and (b). */
 function fifthVariant(framework: Framework): ServerVariant {
@@ -53,6 +53,8 @@ const PHASES = ['latency', 'throughput'] as const;
 type Phase = (typeof PHASES)[number];
 /** BENCH_PHASES=latency: many rounds of the latency trio alone, which is where the noise is. */
 const phases = new Set(subsetFromEnv('BENCH_PHASES', PHASES, 'phase'));
+if (AA && FLOOR) badSetting("BENCH_AA and BENCH_FLOOR both put a server in (e)'s place: set one of them");
+if (FLOOR && !(frameworks.includes('express') && phases.has('latency'))) badSetting("BENCH_FLOOR changes Express's latency phase, which this run leaves out: add express to BENCH_FRAMEWORKS and latency to BENCH_PHASES");
 
 const P99_GOAL = 1.1;
 const VARIANT_LABELS: Record<Variant, string> = { task: '(a) task', 'no-task': '(b) no-task', bare: '(c) bare', empty: '(d) empty' };
@@ -139,7 +141,7 @@ function nextMessage(child: ChildProcess): Promise<FromServer> {
 }
 
 async function startChild(framework: Framework, variant: ServerVariant): Promise<Child> {
-  const child = fork(SERVER_SCRIPT, [framework, variant], { execArgv: process.env.BENCH_TRACE_GC ? ['--trace-gc'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(SERVER_SCRIPT, [framework, variant], { execArgv: flagFromEnv('BENCH_TRACE_GC') ? ['--trace-gc'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     const ready = await withTimeout(nextMessage(child), STARTUP_TIMEOUT_MS, `the ${framework}/${variant} server to start`);
     if (ready.type !== 'ready') throw new Error(`unexpected first message from the bench server: ${JSON.stringify(ready)}`);
@@ -493,7 +495,7 @@ async function main(): Promise<void> {
           `  (b), (c), (d) in turns of ${Math.ceil(REQUESTS / CYCLES)} requests over ${CYCLES} cycles, (a) alone\n`
         : '') +
       `keep-alive, 127.0.0.1; ${ROUNDS} round(s) of ${[...phases].join(' and ')}; each server in its own child process, the load generator in this one\n` +
-      (process.env.BENCH_EXPRESS_PRESET_PROTOTYPES ? `BENCH_EXPRESS_PRESET_PROTOTYPES: Express's requests and responses are born with the app's prototypes (diagnostic, not what users run)\n` : ''),
+      (flagFromEnv('BENCH_EXPRESS_PRESET_PROTOTYPES') ? `BENCH_EXPRESS_PRESET_PROTOTYPES: Express's requests and responses are born with the app's prototypes (diagnostic, not what users run)\n` : ''),
   );
 
   const latencyRuns: LatencyRun[] = [];

@@ -53,6 +53,12 @@ export function badSetting(message: string): never {
   process.exit(2);
 }
 
+/** An on/off setting from the environment: on when set to anything but nothing or `0`. */
+export function flagFromEnv(name: string): boolean {
+  const raw = process.env[name];
+  return raw !== undefined && raw !== '' && raw !== '0';
+}
+
 /** A positive whole number from the environment, for the benches' knobs. */
 export function intFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];

@@ -71,8 +71,8 @@ export function findDirectives(sourceFile: ts.SourceFile): Directive[] {
   };
   // Comments after a node's end too, not just before its start: one on its own line before a closing
   // brace (a block's last `bgtask-enable`) belongs to the brace, which no node starts at. And after a
-  // comma that follows a node (`a: f(), // bgtask-disable-line …` in an object, an array or a call's
-  // arguments): the comma is no node's, so those belong to it alone. (Walking the tokens instead would
+  // comma that follows a node with none after it (`one(), // bgtask-disable-line …` before a `]`,
+  // `)` or `}`): the comma is no node's, so those belong to it alone. (Walking the tokens instead would
   // also read JSDoc's and JSX text's insides, and keeps a token array per node.)
   const scanner = ts.createScanner(sourceFile.languageVersion, true, sourceFile.languageVariant, text);
   // Where the comma right after `pos` ends, if the next token is one. Most nodes end at some other
@@ -96,6 +96,9 @@ export function findDirectives(sourceFile: ts.SourceFile): Directive[] {
       return;
     }
     const end = node.getEnd();
+    // Before a node on the line where its trivia starts too (`f(/* bgtask-disable-line … */ a)`):
+    // the leading ranges begin only after the trivia's first line break.
+    collect(ts.getTrailingCommentRanges(text, node.getFullStart()));
     collect(ts.getLeadingCommentRanges(text, node.getFullStart()));
     collect(ts.getTrailingCommentRanges(text, end));
     collect(ts.getLeadingCommentRanges(text, end));

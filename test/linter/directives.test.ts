@@ -20,9 +20,16 @@ describe('parseDirectiveText (ESLint grammar)', () => {
   });
 });
 
+/** The directives findDirectives finds in `lines`, as [kind, rule ids, line, target line]; `.tsx` parses JSX. */
+function directivesIn(lines: string[], fileName = 'x.ts'): [string, string, number, number][] {
+  const kind = fileName.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+  const source = ts.createSourceFile(fileName, lines.join('\n'), ts.ScriptTarget.Latest, true, kind);
+  return findDirectives(source).map((d) => [d.kind, d.ruleIds.join(','), d.line, d.targetLine]);
+}
+
 describe('findDirectives', () => {
   it('finds line and block comments (ranges only in block ones), not look-alikes in strings, templates or JSDoc', () => {
-    const text = [
+    const lines = [
       "const s = '// bgtask-disable-next-line a';",
       'const t = `/* bgtask-disable-file a */ ${s}`;',
       '// bgtask-disable-next-line a -- real',
@@ -39,9 +46,8 @@ describe('findDirectives', () => {
       ' * @see // bgtask-disable',
       ' */',
       'call(); // bgtask-disable',
-    ].join('\n');
-    const source = ts.createSourceFile('x.ts', text, ts.ScriptTarget.Latest, true);
-    expect(findDirectives(source).map((d) => [d.kind, d.ruleIds.join(','), d.line, d.targetLine])).toEqual([
+    ];
+    expect(directivesIn(lines)).toEqual([
       ['disable-next-line', 'a', 3, 4],
       ['disable-line', 'b', 4, 4],
       ['disable-next-line', 'c', 5, 7],
@@ -51,7 +57,7 @@ describe('findDirectives', () => {
   });
 
   it('finds comments after a comma that follows a node: in objects, arrays and arguments, last or not', () => {
-    const text = [
+    const lines = [
       'const order = {',
       '  receipt: send(), // bgtask-disable-line a',
       '  audit: log(), // bgtask-disable-line b',
@@ -64,19 +70,44 @@ describe('findDirectives', () => {
       'const all = [',
       '  one(), // bgtask-disable-line e',
       '];',
-    ].join('\n');
-    const source = ts.createSourceFile('x.ts', text, ts.ScriptTarget.Latest, true);
-    expect(findDirectives(source).map((d) => [d.kind, d.ruleIds.join(','), d.line])).toEqual([
-      ['disable-line', 'a', 2],
-      ['disable-line', 'b', 3],
-      ['enable', 'c', 4],
-      ['disable-line', 'd', 7],
-      ['disable-line', 'e', 11],
+      // A comment or a line break between the node and its comma.
+      'call(a /* note */ , // bgtask-disable-line f',
+      '  b);',
+      'call(',
+      '  a',
+      '  , // bgtask-disable-line g',
+      ');',
+    ];
+    expect(directivesIn(lines)).toEqual([
+      ['disable-line', 'a', 2, 2],
+      ['disable-line', 'b', 3, 3],
+      ['enable', 'c', 4, 4],
+      ['disable-line', 'd', 7, 7],
+      ['disable-line', 'e', 11, 11],
+      ['disable-line', 'f', 13, 13],
+      ['disable-line', 'g', 17, 17],
+    ]);
+  });
+
+  it("finds a comment before a node on its trivia's first line: after `(`, `=`, `:` and in a JSX expression", () => {
+    const lines = [
+      'f(/* bgtask-disable-line a */ x);',
+      'const y = /* bgtask-disable-line b */ g();',
+      'const o = { k: /* bgtask-disable-line c */ h() };',
+      'const e = <p>{/* bgtask-disable-line d */ send()}</p>;',
+      'const s = `${/* bgtask-disable-line e */ v}// bgtask-disable-line not-a-comment`;',
+    ];
+    expect(directivesIn(lines, 'x.tsx')).toEqual([
+      ['disable-line', 'a', 1, 1],
+      ['disable-line', 'b', 2, 2],
+      ['disable-line', 'c', 3, 3],
+      ['disable-line', 'd', 4, 4],
+      ['disable-line', 'e', 5, 5],
     ]);
   });
 
   it("reads JSX text as text, and finds a JSX child's {/* comment */}", () => {
-    const text = [
+    const lines = [
       'const page = (',
       '  <main>',
       '    // bgtask-disable-line a',
@@ -87,8 +118,7 @@ describe('findDirectives', () => {
       '    {render()}',
       '  </main>',
       ');',
-    ].join('\n');
-    const source = ts.createSourceFile('x.tsx', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
-    expect(findDirectives(source).map((d) => [d.kind, d.ruleIds.join(','), d.line, d.targetLine])).toEqual([['disable-next-line', 'e', 7, 8]]);
+    ];
+    expect(directivesIn(lines, 'x.tsx')).toEqual([['disable-next-line', 'e', 7, 8]]);
   });
 });

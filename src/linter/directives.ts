@@ -69,6 +69,12 @@ export function findDirectives(sourceFile: ts.SourceFile): Directive[] {
       });
     }
   };
+  // Every comment in the trivia that starts at `pos`: the ones on its first line (which TypeScript
+  // counts as trailing the token before) and the ones after its first line break (leading the next).
+  const collectAt = (pos: number): void => {
+    collect(ts.getTrailingCommentRanges(text, pos));
+    collect(ts.getLeadingCommentRanges(text, pos));
+  };
   // Comments after a node's end too, not just before its start: one on its own line before a closing
   // brace (a block's last `bgtask-enable`) belongs to the brace, which no node starts at. And after a
   // comma that follows a node with none after it (`one(), // bgtask-disable-line …` before a `]`,
@@ -88,25 +94,15 @@ export function findDirectives(sourceFile: ts.SourceFile): Directive[] {
     // Around a JSX child is JSX text, not trivia: `<p>// bgtask-disable</p>` shows those words on the
     // page. A comment there is written `{/* bgtask-disable-next-line … */}`: an empty JSX expression.
     if (node.parent !== undefined && (ts.isJsxElement(node.parent) || ts.isJsxFragment(node.parent))) {
-      if (ts.isJsxExpression(node) && node.expression === undefined) {
-        collect(ts.getTrailingCommentRanges(text, node.getStart() + 1));
-        collect(ts.getLeadingCommentRanges(text, node.getStart() + 1));
-      }
+      if (ts.isJsxExpression(node) && node.expression === undefined) collectAt(node.getStart() + 1);
       ts.forEachChild(node, visit);
       return;
     }
-    const end = node.getEnd();
-    // Before a node on the line where its trivia starts too (`f(/* bgtask-disable-line … */ a)`):
-    // the leading ranges begin only after the trivia's first line break.
-    collect(ts.getTrailingCommentRanges(text, node.getFullStart()));
-    collect(ts.getLeadingCommentRanges(text, node.getFullStart()));
-    collect(ts.getTrailingCommentRanges(text, end));
-    collect(ts.getLeadingCommentRanges(text, end));
-    const afterComma = commaEnd(end);
-    if (afterComma !== undefined) {
-      collect(ts.getTrailingCommentRanges(text, afterComma));
-      collect(ts.getLeadingCommentRanges(text, afterComma));
-    }
+    // Before a node, on the line where its trivia starts too (`f(/* bgtask-disable-line … */ a)`).
+    collectAt(node.getFullStart());
+    collectAt(node.getEnd());
+    const afterComma = commaEnd(node.getEnd());
+    if (afterComma !== undefined) collectAt(afterComma);
     ts.forEachChild(node, visit);
   };
   visit(sourceFile);

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { CommandIO } from '../io.js';
-import type { Rule } from '../linter/types.js';
+import type { Rule } from '../rules/rule.js';
 import { ruleDocsUrl } from '../rules/docs-url.js';
 
 /** One line per rule: id, default severity, what it catches. */

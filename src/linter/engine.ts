@@ -2,7 +2,8 @@ import type { Project, SourceFile } from 'ts-morph';
 import { ProjectIndex } from '../analysis/project-index.js';
 import { isRuleId, ruleList, rules } from '../rules/index.js';
 import { directiveCovers, enableMatchesDisable, findDirectives } from './directives.js';
-import type { LintMessage, LintResult, Problem, Rule, Severity, SeverityName, SuppressedLintMessage } from './types.js';
+import type { Problem, Rule } from '../rules/rule.js';
+import type { LintMessage, LintResult, Severity, SeverityName, SuppressedLintMessage } from './types.js';
 
 export type RuleSeverities = ReadonlyMap<string, Severity>;
 

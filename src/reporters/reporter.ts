@@ -1,4 +1,5 @@
-import type { LintResult, Rule } from '../linter/types.js';
+import type { LintResult } from '../linter/types.js';
+import type { Rule } from '../rules/rule.js';
 
 export interface ReporterContext {
   /** Directory that relative paths in the output are relative to (the repository root in CI). */

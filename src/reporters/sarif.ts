@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import type { LintMessage, LintResult, Rule } from '../linter/types.js';
+import type { LintMessage, LintResult } from '../linter/types.js';
+import type { Rule } from '../rules/rule.js';
 import { ruleDocsUrl } from '../rules/docs-url.js';
 import type { Reporter } from './reporter.js';
 import { displayPath, isError } from './stylish.js';

@@ -1,4 +1,4 @@
-import type { Rule } from '../linter/types.js';
+import type { Rule } from './rule.js';
 import singularBackgroundTask from './singular-background-task.js';
 import taskAfterResponse from './task-after-response.js';
 import uncaughtTaskError from './uncaught-task-error.js';

@@ -15,7 +15,7 @@ import { fastifyHooks, type Handler } from '../analysis/handlers.js';
 import { isCollectionAddTask, type ProjectIndex } from '../analysis/project-index.js';
 import { timerCallback } from '../analysis/promises.js';
 import { callsAfterResponseIn, directResponse, isAwaitedOrReturned, isContinuationCall, responseEndingMatcher } from '../analysis/response-flow.js';
-import type { Problem } from '../linter/types.js';
+import type { Problem } from './rule.js';
 import { defineRule } from './rule.js';
 
 const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);

@@ -13,7 +13,7 @@ import {
   timerCallback,
 } from '../analysis/promises.js';
 import { isNewOf, isRequestCollectionAccess, isRuntimeFile, referencedClassName, TASK_CLASS, TASKS_CLASS } from '../analysis/runtime.js';
-import type { Problem } from '../linter/types.js';
+import type { Problem } from './rule.js';
 import { defineRule } from './rule.js';
 
 /**

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Project, type SourceFile } from 'ts-morph';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lintSourceFiles } from '../../src/linter/engine.js';
-import type { LintMessage, Rule } from '../../src/linter/types.js';
+import type { LintMessage } from '../../src/linter/types.js';
+import type { Rule } from '../../src/rules/rule.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const RUNTIME_DIR = join(REPO, 'templates', 'runtime');

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { LintMessage, LintResult, Rule } from '../../src/linter/types.js';
+import type { LintMessage, LintResult } from '../../src/linter/types.js';
+import type { Rule } from '../../src/rules/rule.js';
 import type { ReporterContext } from '../../src/reporters/reporter.js';
 
 export const rules: Rule[] = [

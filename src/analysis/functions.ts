@@ -124,12 +124,53 @@ export function resolveFunction(expression: Node | undefined): FunctionLike | un
   return undefined;
 }
 
-/** The function a call invokes, when the project defines it. */
+/** The function a call invokes, when the project defines it; through a wrapper, the wrapped one (`withRetry(fn)(args)` calls `fn`). */
 export function resolveCallee(call: CallExpression): FunctionLike | undefined {
   const callee = unwrapExpression(call.getExpression());
   // An inline IIFE runs now; treat it like any other call into project code.
   if (isFunctionLike(callee)) return callee;
+  if (Node.isCallExpression(callee)) return wrappedFunctions(callee)[0];
   return resolveFunction(callee);
+}
+
+/** Whether a function is the project's own code, with a body to read (not a declaration or a dependency's). */
+export function isProjectCode(fn: FunctionLike): boolean {
+  const file = fn.getSourceFile();
+  return fn.getBody() !== undefined && !file.isDeclarationFile() && !file.isInNodeModules();
+}
+
+/** Whether `body` calls the parameter `name`: `fn(…)`, `fn.call(…)`, `fn.apply(…)`, `await fn(…)`. */
+function callsParameter(body: Node, name: string): boolean {
+  let found = false;
+  body.forEachDescendant((node, traversal) => {
+    if (found) return traversal.stop();
+    if (!Node.isCallExpression(node)) return;
+    let callee = unwrapExpression(node.getExpression());
+    if (Node.isPropertyAccessExpression(callee) && ['call', 'apply'].includes(callee.getName())) callee = unwrapExpression(callee.getExpression());
+    if (Node.isIdentifier(callee) && callee.getText() === name) found = true;
+  });
+  return found;
+}
+
+/**
+ * The functions a higher-order call wraps and will call: `withAuth(handler)`, `asyncHandler(async (req, res) => …)`,
+ * `withRetry(send)`. For a wrapper the project defines, the arguments whose parameters its body calls;
+ * for a library's, function arguments that take a request and a response (a wrapper's other function
+ * arguments are options), or its only function argument.
+ */
+export function wrappedFunctions(call: CallExpression): FunctionLike[] {
+  const args = call.getArguments();
+  const wrapper = resolveFunction(unwrapExpression(call.getExpression()));
+  if (wrapper !== undefined && isProjectCode(wrapper)) {
+    const body = wrapper.getBody() as Node;
+    return wrapper.getParameters().flatMap((param, position) => {
+      const fn = resolveFunction(args[position]);
+      return fn !== undefined && Node.isIdentifier(param.getNameNode()) && callsParameter(body, param.getName()) ? [fn] : [];
+    });
+  }
+  const functions = args.map((arg) => resolveFunction(arg)).filter((fn): fn is FunctionLike => fn !== undefined);
+  if (functions.length === 1 && functions[0]!.getParameters().length >= 1) return functions;
+  return functions.filter((fn) => fn.getParameters().length >= 2);
 }
 
 /** A readable name for a function, for messages: `sendReceipt`, `OrderService.notify`, or `anonymous function`. */

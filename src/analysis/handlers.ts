@@ -1,6 +1,6 @@
 import { Node } from 'ts-morph';
 import type { CallExpression, SourceFile } from 'ts-morph';
-import { isFunctionLike, resolveFunction, unwrapExpression, type FunctionLike } from './functions.js';
+import { isFunctionLike, resolveFunction, unwrapExpression, wrappedFunctions, type FunctionLike } from './functions.js';
 
 export type Framework = 'express' | 'fastify' | 'hono' | 'next';
 
@@ -10,9 +10,13 @@ export interface Handler {
   /** Parameter names as the handler spells them; undefined where it takes none. */
   requestName?: string;
   responseName?: string;
+  /** `POST /orders`, `middleware`, `server action createPost`: how messages name it; undefined when unknown. */
+  route?: string;
+  /** Registered through a wrapper (`asyncHandler(fn)`, `withAuth(fn)`), which sees what it returns. */
+  wrapped?: boolean;
 }
 
-const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'options', 'head', 'use', 'on']);
+const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'options', 'head', 'use', 'on', 'openapi']);
 const NEXT_ROUTE_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
 /** Express (`send`, `json`…) and Fastify (`send`, `redirect`…) calls that end the response. */
@@ -51,6 +55,8 @@ function isRouteRegistration(call: CallExpression): boolean {
   if (!ROUTE_METHODS.has(method)) return false;
   const args = call.getArguments();
   if (method === 'use') return args.length > 0;
+  // @hono/zod-openapi: `app.openapi(route, handler, hook?)`, the route a `createRoute({…})` value.
+  if (method === 'openapi') return args.length >= 2;
   if (isExpressRouteChain(callee.getExpression())) return args.length > 0;
   // `map.get(key)` and `emitter.on('x', fn)` look alike; a route starts with a path (or a method list
   // for Hono's `on(method, path, handler)`, which `emitter.on(event, listener)` lacks).
@@ -65,6 +71,64 @@ function isRouteRegistration(call: CallExpression): boolean {
       Node.isArrayLiteralExpression(first) ||
       Node.isIdentifier(first))
   );
+}
+
+function literalText(node: Node | undefined): string | undefined {
+  if (node === undefined) return undefined;
+  const value = unwrapExpression(node);
+  if (Node.isStringLiteral(value) || Node.isNoSubstitutionTemplateLiteral(value)) return value.getLiteralValue();
+  if (Node.isArrayLiteralExpression(value)) {
+    const items = value.getElements().map(literalText);
+    return items.every((item) => item !== undefined) ? items.join('|') : undefined;
+  }
+  return undefined;
+}
+
+/** A property of an object literal, or of the object literal a `createRoute({…})` call or a `const` holds. */
+function routeOptionText(options: Node | undefined, key: string): string | undefined {
+  let node = options === undefined ? undefined : unwrapExpression(options);
+  if (node !== undefined && Node.isIdentifier(node)) {
+    const declaration = node.getSymbol()?.getDeclarations()[0];
+    node = declaration !== undefined && Node.isVariableDeclaration(declaration) ? declaration.getInitializer() : undefined;
+  }
+  if (node !== undefined && Node.isCallExpression(node)) node = node.getArguments()[0];
+  if (node === undefined || !Node.isObjectLiteralExpression(node)) return undefined;
+  const property = node.getProperty(key);
+  return property !== undefined && Node.isPropertyAssignment(property) ? literalText(property.getInitializer()) : undefined;
+}
+
+/** `POST /orders` for `app.post('/orders', …)`, `router.route('/orders').post(…)`, `app.on('POST', '/orders', …)`, `app.openapi(createRoute({ method, path }), …)`. */
+function routeLabel(call: CallExpression): string | undefined {
+  const callee = unwrapExpression(call.getExpression());
+  if (!Node.isPropertyAccessExpression(callee)) return undefined;
+  const method = callee.getName();
+  const args = call.getArguments();
+  if (method === 'use') return 'middleware';
+  let verb: string | undefined = method;
+  let path: string | undefined;
+  if (method === 'openapi') {
+    verb = routeOptionText(args[0], 'method');
+    path = routeOptionText(args[0], 'path');
+  } else if (method === 'on') {
+    verb = literalText(args[0]);
+    path = literalText(args[1]);
+  } else if (method === 'route') {
+    verb = routeOptionText(args[0], 'method');
+    path = routeOptionText(args[0], 'url') ?? routeOptionText(args[0], 'path');
+  } else {
+    const receiver = unwrapExpression(callee.getExpression());
+    path = literalText(args[0]);
+    // `router.route('/orders').get(h).post(h)`: the path is on the `route()` call down the chain.
+    for (let current: Node = receiver; path === undefined && Node.isCallExpression(current); ) {
+      const inner = unwrapExpression(current.getExpression());
+      if (!Node.isPropertyAccessExpression(inner)) break;
+      if (inner.getName() === 'route') path = literalText(current.getArguments()[0]);
+      current = unwrapExpression(inner.getExpression());
+    }
+  }
+  if (verb === undefined) return path;
+  const upper = verb.toUpperCase();
+  return path === undefined ? upper : `${upper} ${path}`;
 }
 
 /** `app.route('/books')`, or `app.route('/books').get(list)`: Express's per-path chain, whose methods take only handlers. */
@@ -97,24 +161,22 @@ function fastifyRouteHandler(call: CallExpression): FunctionLike | undefined {
 
 /**
  * The handler functions a route argument stands for: the function itself, `controller.create.bind(controller)`,
- * or the functions handed to a wrapper such as `asyncHandler(async (req, res) => …)`.
+ * or the functions handed to a wrapper such as `asyncHandler(async (req, res) => …)` or `withAuth(handler)`.
  */
-function routeArgumentFunctions(argument: Node): FunctionLike[] {
+function routeArgumentFunctions(argument: Node): { fn: FunctionLike; wrapped: boolean }[] {
   const node = unwrapExpression(argument);
   if (!Node.isCallExpression(node)) {
     const fn = resolveFunction(node);
-    return fn !== undefined && fn.getParameters().length > 0 ? [fn] : [];
+    return fn !== undefined && fn.getParameters().length > 0 ? [{ fn, wrapped: false }] : [];
   }
   const callee = unwrapExpression(node.getExpression());
   if (Node.isPropertyAccessExpression(callee) && callee.getName() === 'bind') {
     const fn = resolveFunction(callee.getExpression());
-    return fn !== undefined ? [fn] : [];
+    return fn !== undefined ? [{ fn, wrapped: false }] : [];
   }
-  // Only two-parameter functions: a wrapper's other function arguments are options, not handlers.
-  return node
-    .getArguments()
-    .map((arg) => resolveFunction(arg))
-    .filter((fn): fn is FunctionLike => fn !== undefined && fn.getParameters().length >= 2);
+  // `withAuth(asyncHandler(fn))`: a wrapper's argument may be a wrapper call itself.
+  const nested = node.getArguments().filter(Node.isCallExpression).flatMap(routeArgumentFunctions);
+  return [...wrappedFunctions(node).map((fn) => ({ fn, wrapped: true })), ...nested.map(({ fn }) => ({ fn, wrapped: true }))];
 }
 
 /** `const cancel: RequestHandler = async (req, res) => …`, exported and registered elsewhere, or not at all. */
@@ -144,18 +206,25 @@ function isRequestTyped(fn: FunctionLike): boolean {
 /** Route handlers and middleware of Express 5, Fastify 5, Hono 4 and Next.js route handlers in a file. */
 export function findHandlers(sourceFile: SourceFile): Handler[] {
   const found = new Map<FunctionLike, Handler>();
-  const add = (fn: FunctionLike | undefined, framework?: Framework): void => {
+  const add = (fn: FunctionLike | undefined, framework?: Framework, details: Pick<Handler, 'route' | 'wrapped'> = {}): void => {
     if (fn === undefined || found.has(fn)) return;
     const shape = frameworkOf(fn);
-    found.set(fn, { fn, ...shape, ...(framework !== undefined ? { framework } : {}) });
+    found.set(fn, { fn, ...shape, ...(framework !== undefined ? { framework } : {}), ...definedOnly(details) });
   };
 
   sourceFile.forEachDescendant((node) => {
     if (Node.isCallExpression(node)) {
       if (isRouteRegistration(node)) {
-        for (const arg of node.getArguments()) for (const fn of routeArgumentFunctions(arg)) add(fn);
+        const route = routeLabel(node);
+        const isOpenApi = calledName(node) === 'openapi';
+        // `app.openapi(route, handler, hook)`: the route is data and the hook validation code.
+        const handlerArguments = isOpenApi ? node.getArguments().slice(1, 2) : node.getArguments();
+        for (const arg of handlerArguments) {
+          for (const { fn, wrapped } of routeArgumentFunctions(arg)) add(fn, isOpenApi ? 'hono' : undefined, { route, wrapped });
+        }
       }
-      add(fastifyRouteHandler(node), 'fastify');
+      const fastifyHandler = fastifyRouteHandler(node);
+      if (fastifyHandler !== undefined) add(fastifyHandler, 'fastify', { route: routeLabel(node) });
     } else if (isFunctionLike(node) && isRequestTyped(node)) {
       add(node);
     } else {
@@ -164,23 +233,66 @@ export function findHandlers(sourceFile: SourceFile): Handler[] {
     }
   });
 
+  const nextPath = nextRoutePath(sourceFile);
+  const isServerActionFile = hasFileDirective(sourceFile, 'use server');
+  for (const [name, fn] of exportedFunctions(sourceFile)) {
+    if (NEXT_ROUTE_EXPORTS.has(name)) {
+      const route = nextPath === undefined ? name : `${name} ${nextPath}`;
+      found.set(fn, { fn, framework: 'next', requestName: fn.getParameters()[0]?.getName(), route });
+    } else if (isServerActionFile && !found.has(fn)) {
+      found.set(fn, { fn, framework: 'next', route: `server action ${name}` });
+    }
+  }
+  return [...found.values()];
+}
+
+function calledName(call: CallExpression): string | undefined {
+  const callee = unwrapExpression(call.getExpression());
+  return Node.isPropertyAccessExpression(callee) ? callee.getName() : undefined;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
+
+/** `export function GET`, `export const POST = async () => …`, `export default async function`… by exported name. */
+function exportedFunctions(sourceFile: SourceFile): [string, FunctionLike][] {
+  const found: [string, FunctionLike][] = [];
   for (const fn of sourceFile.getFunctions()) {
     const name = fn.getName();
-    if (fn.isExported() && name !== undefined && NEXT_ROUTE_EXPORTS.has(name)) {
-      found.set(fn, { fn, framework: 'next', requestName: fn.getParameters()[0]?.getName() });
-    }
+    if (fn.isExported() && name !== undefined) found.push([name, fn]);
   }
   for (const statement of sourceFile.getVariableStatements()) {
     if (!statement.isExported()) continue;
     for (const declaration of statement.getDeclarations()) {
       const initializer = declaration.getInitializer();
-      const fn = initializer === undefined ? undefined : unwrapExpression(initializer);
-      if (NEXT_ROUTE_EXPORTS.has(declaration.getName()) && isFunctionLike(fn)) {
-        found.set(fn, { fn, framework: 'next', requestName: fn.getParameters()[0]?.getName() });
-      }
+      const value = initializer === undefined ? undefined : unwrapExpression(initializer);
+      if (isFunctionLike(value)) found.push([declaration.getName(), value]);
+      // `export const POST = withAuth(async (req) => …)`, `actionClient.schema(s).action(async (…) => …)`.
+      else if (value !== undefined && Node.isCallExpression(value)) for (const fn of wrappedFunctions(value)) found.push([declaration.getName(), fn]);
     }
   }
-  return [...found.values()];
+  return found;
+}
+
+/** `"use client"`, `"use server"`: a directive in the file's prologue. */
+export function hasFileDirective(sourceFile: SourceFile, directive: string): boolean {
+  for (const statement of sourceFile.getStatements()) {
+    if (!Node.isExpressionStatement(statement)) return false;
+    const expression = statement.getExpression();
+    if (!Node.isStringLiteral(expression)) return false;
+    if (expression.getLiteralValue() === directive) return true;
+  }
+  return false;
+}
+
+/** `/api/orders/[id]` for `app/api/orders/[id]/route.ts` (route groups `(shop)` dropped), else undefined. */
+function nextRoutePath(sourceFile: SourceFile): string | undefined {
+  // Greedy: the last `app` directory on the path is Next's.
+  const match = /^.*\/app((?:\/[^/]+)*)\/route\.[cm]?[jt]sx?$/.exec(sourceFile.getFilePath());
+  if (match === null) return undefined;
+  const segments = (match[1] ?? '').split('/').filter((segment) => segment !== '' && !/^\(.*\)$/.test(segment));
+  return `/${segments.join('/')}`;
 }
 
 /** Fastify `app.addHook(event, hook)` registrations in a file: request-lifecycle code that the rules judge like handlers. */

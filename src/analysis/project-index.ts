@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { Node } from 'ts-morph';
 import type { CallExpression, Project, SourceFile, Type } from 'ts-morph';
-import { callsIn, functionName, isInside, resolveCallee, resolveFunction, type FunctionLike } from './functions.js';
-import { findHandlers, type Handler } from './handlers.js';
-import { addTaskReceiver, collectionOrigin, isAddTaskCall, isNewOf, TASK_CLASS, TASKS_CLASS } from './runtime.js';
+import { callsIn, functionName, isInside, resolveCallee, resolveFunction, unwrapExpression, type FunctionLike } from './functions.js';
+import { findHandlers, hasFileDirective, type Handler } from './handlers.js';
+import { addTaskReceiver, collectionOrigin, isAddTaskCall, isNewOf, isRuntimeFile, TASK_CLASS, TASKS_CLASS } from './runtime.js';
 
 /** A call that adds a task to a request's collection, directly or through project functions. */
 export interface AddTaskSite {
@@ -47,16 +49,179 @@ export function isCollectionAddTask(call: CallExpression): boolean {
 /** How deep to follow calls into project functions; deeper chains are rare and cost time. */
 const MAX_CALL_DEPTH = 12;
 
+/** What the index reads besides the source files: `package.json` files. */
+export interface ProjectEnvironment {
+  /** A file's text, or undefined when it does not exist. */
+  readFile(path: string): string | undefined;
+}
+
+const diskEnvironment: ProjectEnvironment = {
+  readFile(path) {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts'];
+
 /**
- * Facts about the whole project that rules share: handlers, task functions and which functions
- * end up adding tasks. Computed lazily, once per lint run.
+ * Facts about the whole project that rules share: handlers, task functions, which functions end up
+ * adding tasks, client files, the Express version. Computed lazily, once per lint run.
  */
 export class ProjectIndex {
   private handlersByFile: Map<SourceFile, Handler[]> | undefined;
   private tasks: TaskFunction[] | undefined;
   private readonly addTaskPaths = new Map<FunctionLike, string[] | null>();
+  private files: SourceFile[] | undefined;
+  private clientFiles: Set<SourceFile> | undefined;
+  private root: string | undefined;
+  private rejectionHandlerPackages: Set<string | undefined> | undefined;
+  private runtimePackages: Set<string | undefined> | undefined;
+  private readonly manifests = new Map<string, { directory: string; manifest: Record<string, unknown> } | undefined>();
+  private readonly expressMajors = new Map<string, number | undefined>();
 
-  constructor(readonly project: Project) {}
+  constructor(
+    readonly project: Project,
+    private readonly environment: ProjectEnvironment = diskEnvironment,
+  ) {}
+
+  /** The project's own source files, sorted by path: not declarations, not dependencies. */
+  lintableFiles(): SourceFile[] {
+    this.files ??= this.project
+      .getSourceFiles()
+      .filter((file) => !file.isDeclarationFile() && !file.isInNodeModules())
+      .sort((a, b) => a.getFilePath().localeCompare(b.getFilePath()));
+    return this.files;
+  }
+
+  /** `src/orders.ts:12`: a node's place, relative to its package (else to the directory that holds every linted file). */
+  location(node: Node): string {
+    const file = node.getSourceFile();
+    const base = this.packageRoot(file) ?? this.commonRoot();
+    const path = relative(base, file.getFilePath()).split(sep).join('/');
+    return `${path}:${file.getLineAndColumnAtPos(node.getStart()).line}`;
+  }
+
+  private commonRoot(): string {
+    if (this.root === undefined) {
+      const directories = this.lintableFiles().map((file) => dirname(file.getFilePath()).split('/'));
+      const common = directories.reduce((shared, parts) => {
+        let length = 0;
+        while (length < shared.length && shared[length] === parts[length]) length += 1;
+        return shared.slice(0, length);
+      }, directories[0] ?? []);
+      this.root = common.join('/') || '/';
+    }
+    return this.root;
+  }
+
+  /** The directory of the file's nearest `package.json`: project-wide facts hold per package (a monorepo's apps differ). */
+  packageRoot(sourceFile: SourceFile): string | undefined {
+    return this.manifestFor(dirname(sourceFile.getFilePath()))?.directory;
+  }
+
+  private manifestFor(start: string): { directory: string; manifest: Record<string, unknown> } | undefined {
+    const visited: string[] = [];
+    let found: { directory: string; manifest: Record<string, unknown> } | undefined;
+    for (let directory = start; ; directory = dirname(directory)) {
+      if (this.manifests.has(directory)) {
+        found = this.manifests.get(directory);
+        break;
+      }
+      visited.push(directory);
+      const manifest = this.readJson(join(directory, 'package.json'));
+      if (manifest !== undefined) {
+        found = { directory, manifest };
+        break;
+      }
+      if (dirname(directory) === directory) break;
+    }
+    for (const directory of visited) this.manifests.set(directory, found);
+    return found;
+  }
+
+  /**
+   * Client code: files with a `"use client"` directive, and files imported only by client files
+   * (a `"use server"` file of server actions stays server code).
+   * Their timers and promises run in a browser, not on the server.
+   */
+  isClientFile(sourceFile: SourceFile): boolean {
+    if (this.clientFiles === undefined) {
+      const files = this.lintableFiles();
+      const client = new Set(files.filter((file) => hasFileDirective(file, 'use client')));
+      const importers = new Map<SourceFile, Set<SourceFile>>();
+      if (client.size > 0) {
+        for (const file of files) {
+          for (const declaration of [...file.getImportDeclarations(), ...file.getExportDeclarations()]) {
+            const imported = declaration.getModuleSpecifierSourceFile();
+            if (imported !== undefined) importers.set(imported, (importers.get(imported) ?? new Set()).add(file));
+          }
+        }
+      }
+      for (let changed = client.size > 0; changed; ) {
+        changed = false;
+        for (const [file, by] of importers) {
+          // Server actions are called from client components but run on the server.
+          if (!client.has(file) && !hasFileDirective(file, 'use server') && [...by].every((importer) => client.has(importer))) {
+            client.add(file);
+            changed = true;
+          }
+        }
+      }
+      this.clientFiles = client;
+    }
+    return this.clientFiles.has(sourceFile);
+  }
+
+  /** The project source file a run-time path names: `./processor.js` may be `processor.ts`. */
+  sourceFileNear(path: string): SourceFile | undefined {
+    const base = path.replace(/\.[cm]?[jt]sx?$/, '');
+    for (const candidate of [path, ...SOURCE_EXTENSIONS.map((extension) => base + extension), ...SOURCE_EXTENSIONS.map((extension) => join(base, `index${extension}`))]) {
+      const file = this.project.getSourceFile(candidate);
+      if (file !== undefined && !file.isDeclarationFile()) return file;
+    }
+    return undefined;
+  }
+
+  /** Whether the file's package registers `process.on('unhandledRejection', …)`: then a rejection is only logged there. */
+  hasUnhandledRejectionHandler(sourceFile: SourceFile): boolean {
+    this.rejectionHandlerPackages ??= new Set(this.lintableFiles().filter(registersUnhandledRejectionHandler).map((file) => this.packageRoot(file)));
+    return this.rejectionHandlerPackages.has(this.packageRoot(sourceFile));
+  }
+
+  /** Whether bgtask's runtime is in the file's package, so that `addTask` is advice it can follow. */
+  hasRuntime(sourceFile: SourceFile): boolean {
+    this.runtimePackages ??= new Set(this.lintableFiles().filter(isRuntimeFile).map((file) => this.packageRoot(file)));
+    return this.runtimePackages.has(this.packageRoot(sourceFile));
+  }
+
+  /**
+   * The major version of Express the file's package uses: its nearest `package.json` (dependencies),
+   * else the installed `node_modules/express/package.json`. Undefined when unknown. `express-async-errors`
+   * makes Express 4 forward rejections as 5 does, so it counts as 5.
+   */
+  expressMajor(sourceFile: SourceFile): number | undefined {
+    const found = this.manifestFor(dirname(sourceFile.getFilePath()));
+    if (found === undefined) return undefined;
+    if (!this.expressMajors.has(found.directory)) {
+      this.expressMajors.set(found.directory, expressMajorOf(found.manifest, this.readJson(join(found.directory, 'node_modules', 'express', 'package.json'))));
+    }
+    return this.expressMajors.get(found.directory);
+  }
+
+  private readJson(path: string): Record<string, unknown> | undefined {
+    const text = this.environment.readFile(path);
+    if (text === undefined) return undefined;
+    try {
+      const value: unknown = JSON.parse(text);
+      return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
 
   /** Handlers whose body is in this file, wherever they are registered. */
   handlersIn(sourceFile: SourceFile): Handler[] {
@@ -158,3 +323,39 @@ export class ProjectIndex {
   }
 }
 
+
+function dependencyRange(manifest: Record<string, unknown>, name: string): string | undefined {
+  for (const field of ['dependencies', 'devDependencies', 'peerDependencies']) {
+    const dependencies = manifest[field];
+    if (typeof dependencies === 'object' && dependencies !== null) {
+      const range = (dependencies as Record<string, unknown>)[name];
+      if (typeof range === 'string') return range;
+    }
+  }
+  return undefined;
+}
+
+function expressMajorOf(manifest: Record<string, unknown>, installed: Record<string, unknown> | undefined): number | undefined {
+  if (dependencyRange(manifest, 'express-async-errors') !== undefined) return 5;
+  const range = dependencyRange(manifest, 'express');
+  const fromRange = range === undefined ? undefined : /^[\^~>=v\s]*(\d+)/.exec(range)?.[1];
+  const fromInstalled = typeof installed?.version === 'string' ? /^(\d+)/.exec(installed.version)?.[1] : undefined;
+  const major = fromRange ?? fromInstalled;
+  return major === undefined ? undefined : Number(major);
+}
+
+function registersUnhandledRejectionHandler(file: SourceFile): boolean {
+  if (!file.getFullText().includes('unhandledRejection')) return false;
+  return callsIn(file, { enterNestedFunctions: true }).some((call) => {
+    const callee = unwrapExpression(call.getExpression());
+    const [event] = call.getArguments();
+    return (
+      Node.isPropertyAccessExpression(callee) &&
+      ['on', 'once', 'addListener', 'prependListener'].includes(callee.getName()) &&
+      callee.getExpression().getText() === 'process' &&
+      event !== undefined &&
+      Node.isStringLiteral(event) &&
+      event.getLiteralValue() === 'unhandledRejection'
+    );
+  });
+}

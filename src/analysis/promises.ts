@@ -1,6 +1,7 @@
 import { Node } from 'ts-morph';
 import type { CallExpression, Type } from 'ts-morph';
 import { isFunctionLike, resolveCallee, resolveFunction, unwrapExpression } from './functions.js';
+import { isKnownAsyncLibraryCall } from './libraries.js';
 
 /**
  * Thenables that are not work in flight: Fastify's reply (`then` waits for the response to be
@@ -12,7 +13,7 @@ function isKnownSafeThenable(type: Type): boolean {
   return type.getProperty('__linterBrands') !== undefined;
 }
 
-function typeIsThenable(type: Type): boolean {
+export function typeIsThenable(type: Type): boolean {
   if (type.isAny() || type.isUnknown()) return false;
   if (type.isUnion()) return type.getUnionTypes().some(typeIsThenable);
   if (type.isIntersection() && type.getIntersectionTypes().some(isKnownSafeThenable)) return false;
@@ -22,7 +23,8 @@ function typeIsThenable(type: Type): boolean {
 
 /**
  * Whether an expression evaluates to a promise: by its type where the checker knows it, else by
- * the `async` keyword on the function it calls (types can be missing when dependencies are not installed).
+ * the `async` keyword on the function it calls or a library API known to return one (types are
+ * missing when dependencies are not installed).
  */
 export function isPromiseValued(expression: Node): boolean {
   const node = unwrapExpression(expression);
@@ -30,6 +32,7 @@ export function isPromiseValued(expression: Node): boolean {
   if (typeIsThenable(type)) return true;
   if (!type.isAny() && !type.isUnknown() && !type.isTypeParameter()) return false;
   if (Node.isCallExpression(node)) {
+    if (isKnownAsyncLibraryCall(node)) return true;
     const callee = resolveCallee(node);
     return callee !== undefined && callee.isAsync();
   }
@@ -133,7 +136,8 @@ export function timerCallback(call: CallExpression): Node | undefined {
   if (Node.isIdentifier(callee)) name = callee.getText();
   else if (Node.isPropertyAccessExpression(callee)) {
     const owner = callee.getExpression().getText();
-    if (owner === 'process' || owner === 'globalThis' || owner === 'global' || owner === 'window') name = callee.getName();
+    // `window.setTimeout` is browser code, not server background work.
+    if (owner === 'process' || owner === 'globalThis' || owner === 'global') name = callee.getName();
   }
   if (name === undefined || !TIMER_FUNCTIONS.has(name)) return undefined;
   return call.getArguments()[0];

@@ -1,9 +1,9 @@
-import type { Project, SourceFile } from 'ts-morph';
-import { ProjectIndex } from '../analysis/project-index.js';
+import type { Node, Project, SourceFile } from 'ts-morph';
+import { ProjectIndex, type ProjectEnvironment } from '../analysis/project-index.js';
 import { isRuleId, ruleList, rules } from '../rules/index.js';
 import { directiveCovers, enableMatchesDisable, findDirectives } from './directives.js';
-import type { Problem, Rule } from '../rules/rule.js';
-import type { LintMessage, LintResult, Severity, SeverityName, SuppressedLintMessage } from './types.js';
+import { formatMessage, MAX_MESSAGE_LENGTH, type Problem, type ProblemLocation, type Rule } from '../rules/rule.js';
+import type { LintMessage, LintResult, MessageLocation, Severity, SeverityName, SuppressedLintMessage } from './types.js';
 
 export type RuleSeverities = ReadonlyMap<string, Severity>;
 
@@ -20,24 +20,53 @@ export function resolveSeverities(...layers: Record<string, SeverityName>[]): Ma
   return severities;
 }
 
-function fillTemplate(template: string, data: Problem["data"]): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => data?.[key] ?? whole);
+/** The shortest a quote of code is cut to: less says nothing. */
+const MIN_QUOTE_LENGTH = 20;
+
+/**
+ * Fills a message template. Code the template quotes (`` `{{call}}` ``) is cut short, longest quote
+ * first, so that the message keeps to {@link MAX_MESSAGE_LENGTH} characters; prose is never cut.
+ */
+function fillTemplate(template: string, data: Problem['data']): string {
+  const values: Record<string, string | undefined> = { ...data };
+  const quoted = [...template.matchAll(/`\{\{\s*(\w+)\s*\}\}`/g)].map((match) => match[1] as string);
+  let message = formatMessage(template, values);
+  while (message.length > MAX_MESSAGE_LENGTH) {
+    const key = quoted.filter((name) => (values[name]?.length ?? 0) > MIN_QUOTE_LENGTH).sort((a, b) => (values[b]?.length ?? 0) - (values[a]?.length ?? 0))[0];
+    const value = key === undefined ? undefined : values[key];
+    if (key === undefined || value === undefined) break;
+    const length = Math.max(MIN_QUOTE_LENGTH, value.length - (message.length - MAX_MESSAGE_LENGTH));
+    values[key] = `${value.slice(0, length - 3).trimEnd()}...`;
+    message = formatMessage(template, values);
+  }
+  return message;
+}
+
+/** Where a node stands in its file, 1-based with an exclusive end, as ESLint reports it. */
+function span(node: Node): Pick<MessageLocation, 'line' | 'column' | 'endLine' | 'endColumn'> {
+  const sourceFile = node.getSourceFile();
+  const start = sourceFile.getLineAndColumnAtPos(node.getStart());
+  const end = sourceFile.getLineAndColumnAtPos(node.getEnd());
+  return { line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
+}
+
+// A location may be in another file than the problem (a handler calling into a job module).
+function toLocation(location: ProblemLocation): MessageLocation {
+  return { filePath: location.node.getSourceFile().getFilePath(), ...span(location.node), message: location.message };
 }
 
 function toMessage(rule: Rule, problem: Problem, severity: Severity): LintMessage {
-  const sourceFile = problem.node.getSourceFile();
-  const start = sourceFile.getLineAndColumnAtPos(problem.node.getStart());
-  const end = sourceFile.getLineAndColumnAtPos(problem.node.getEnd());
   const template = rule.messages[problem.messageId] ?? problem.messageId;
+  const { related = [], path = [] } = problem;
   return {
     ruleId: rule.id,
     severity,
     message: fillTemplate(template, problem.data),
     messageId: problem.messageId,
-    line: start.line,
-    column: start.column,
-    endLine: end.line,
-    endColumn: end.column,
+    ...span(problem.node),
+    // Left out rather than empty, so messages without them keep ESLint's exact shape.
+    ...(related.length > 0 && { relatedLocations: related.map(toLocation) }),
+    ...(path.length > 0 && { codeFlow: path.map(toLocation) }),
   };
 }
 
@@ -131,8 +160,9 @@ export function lintSourceFiles(
   project: Project,
   sourceFiles: readonly SourceFile[],
   severities: RuleSeverities,
+  environment?: ProjectEnvironment,
 ): { results: LintResult[]; failures: RuleFailure[] } {
-  const index = new ProjectIndex(project);
+  const index = new ProjectIndex(project, environment);
   const failures: RuleFailure[] = [];
   const results = sourceFiles.map((sourceFile) => {
     const messages: LintMessage[] = [];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import type { LintMessage, LintResult } from '../linter/types.js';
+import type { LintMessage, LintResult, MessageLocation } from '../linter/types.js';
 import type { Rule } from '../rules/rule.js';
 import { ruleDocsUrl } from '../rules/docs-url.js';
 import type { Reporter } from './reporter.js';
@@ -19,10 +19,18 @@ interface Region {
 }
 
 interface SarifLocation {
+  /** Set on related locations, unique within the result, so that message text can link to them. */
+  id?: number;
   physicalLocation: {
     artifactLocation: { uri: string; uriBaseId?: string };
     region: Region;
   };
+  message?: { text: string };
+}
+
+/** One code flow with one thread: the steps from where the work starts to the finding. */
+interface SarifCodeFlow {
+  threadFlows: [{ locations: { location: SarifLocation }[] }];
 }
 
 interface SarifResult {
@@ -31,6 +39,8 @@ interface SarifResult {
   level: Level;
   message: { text: string };
   locations: [SarifLocation];
+  relatedLocations?: SarifLocation[];
+  codeFlows?: [SarifCodeFlow];
   partialFingerprints?: { primaryLocationLineHash: string };
 }
 
@@ -182,18 +192,35 @@ function artifactUri(filePath: string, cwd: string): { uri: string; uriBaseId?: 
   return { uri: rel.split('/').map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
 }
 
-function region(message: LintMessage): Region {
-  const startLine = Math.max(1, message.line);
-  const startColumn = Math.max(1, message.column);
-  const endLine = Math.max(startLine, message.endLine ?? startLine);
+/** A message's own place, or one of the places it refers to. */
+type Span = Pick<LintMessage, 'line' | 'column' | 'endLine' | 'endColumn'>;
+
+function region(span: Span): Region {
+  const startLine = Math.max(1, span.line);
+  const startColumn = Math.max(1, span.column);
+  const endLine = Math.max(startLine, span.endLine ?? startLine);
   // SARIF's endColumn is exclusive, as ESLint's is; a point gets a one-character region.
-  const endColumn = message.endColumn ?? (endLine === startLine ? startColumn + 1 : 1);
+  const endColumn = span.endColumn ?? (endLine === startLine ? startColumn + 1 : 1);
   return {
     startLine,
     startColumn,
     endLine,
     endColumn: endLine === startLine ? Math.max(startColumn, endColumn) : Math.max(1, endColumn),
   };
+}
+
+// A related location or path step can be in another file than the result, so each gets its own URI.
+function referencedLocation(location: MessageLocation, cwd: string): SarifLocation {
+  return {
+    physicalLocation: { artifactLocation: artifactUri(location.filePath, cwd), region: region(location) },
+    message: { text: location.message },
+  };
+}
+
+// GitHub shows the thread flow as the alert's path, so it ends where the finding is.
+function codeFlow(steps: MessageLocation[], finding: SarifLocation, cwd: string): SarifCodeFlow {
+  const locations = [...steps.map((step) => referencedLocation(step, cwd)), finding];
+  return { threadFlows: [{ locations: locations.map((location) => ({ location })) }] };
 }
 
 function directoryUri(dir: string): string {
@@ -241,6 +268,12 @@ export const sarif: Reporter = (results, context) => {
         message: { text: message.message },
         locations: [location],
       };
+      if (message.relatedLocations !== undefined && message.relatedLocations.length > 0) {
+        sarifResult.relatedLocations = message.relatedLocations.map((related, i) => ({ id: i + 1, ...referencedLocation(related, context.cwd) }));
+      }
+      if (message.codeFlow !== undefined && message.codeFlow.length > 0) {
+        sarifResult.codeFlows = [codeFlow(message.codeFlow, { ...location, message: { text: message.message } }, context.cwd)];
+      }
       hashes ??= fileLineHashes(result);
       const lineHash = hashes[location.physicalLocation.region.startLine - 1];
       if (lineHash !== undefined) sarifResult.partialFingerprints = { primaryLocationLineHash: lineHash };

@@ -24,12 +24,23 @@ export interface RuleContext {
   index: ProjectIndex;
 }
 
+/**
+ * How long a message may be: one sentence a reader takes in at a glance, saying what goes wrong at
+ * run time here. The why and the fix live in the rule's docs. The engine cuts quoted code to fit.
+ */
+export const MAX_MESSAGE_LENGTH = 160;
+
+/** A message template with its `{{placeholders}}` filled; unknown ones are left as they are. */
+export function formatMessage(template: string, data: Problem['data']): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => data?.[key] ?? whole);
+}
+
 export interface Rule<MessageId extends string = string> {
   id: string;
   /** One sentence, shown by `bgtask rules` and in SARIF's shortDescription. */
   description: string;
   defaultSeverity: Exclude<SeverityName, 'off'>;
-  /** Templates with `{{placeholders}}`; each is one sentence saying what happens at run time here. */
+  /** Templates with `{{placeholders}}`, one sentence each, within {@link MAX_MESSAGE_LENGTH} once filled. */
   messages: Record<MessageId, string>;
   check(context: RuleContext): Iterable<Problem<MessageId>>;
 }

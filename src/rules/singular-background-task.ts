@@ -20,9 +20,6 @@ import { judgePromiseChain, TIMER_FUNCTIONS } from '../analysis/promises.js';
 import { collectionInstallation, COLLECTION_PROPERTY, collectionOrigin, isNewOf, isRuntimeFile, isTypeReferenceTo, TASK_CLASS, TASKS_CLASS } from '../analysis/runtime.js';
 import { defineRule } from './rule.js';
 
-const INSTEAD =
-  'Add the work to the request\'s collection instead: `req.backgroundTasks.addTask(fn, ...args)` (`request.backgroundTasks` on Fastify, `c.var.backgroundTasks` on Hono, `after(() => fn(...args))` in a Next.js route handler).';
-
 const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
 /** Callees that keep a callback for later: it does not run while the handler does. */
 const DEFERRING_CALLS = new Set([...TIMER_FUNCTIONS, ...LISTENER_METHODS, 'after', 'waitUntil', 'addTask', 'addHook', 'schedule']);
@@ -253,24 +250,14 @@ export default defineRule({
     'Disallow the singular `BackgroundTask`, or a hand-made `BackgroundTasks`, where the request\'s collection is meant: it never runs, runs before the response, or runs with nobody watching.',
   defaultSeverity: 'error',
   messages: {
-    neverRun: '`new BackgroundTask({{fn}}, …)` is created but never run or added to a collection, so `{{fn}}` never runs. ' + INSTEAD,
-    awaitedRun:
-      '`{{call}}` runs the task while the request is being handled, so the client waits for the slow work before it gets its response. ' + INSTEAD,
-    detachedRun:
-      '`{{call}}` starts the task with nothing awaiting it: a failure is an unhandled rejection, which crashes Node under its default mode, and in a request it runs alongside the response instead of after it. ' +
-      INSTEAD,
-    startedInHandler:
-      '`{{call}}` starts the task now, while the request is being handled: it competes with the response, and a serverless platform may freeze it once the response is sent. ' +
-      INSTEAD,
-    assignedOverCollection:
-      '`{{target}}` replaces the request\'s collection with {{replacement}}: the adapter still seals and runs the collection it made, so {{consequence}}. Keep the adapter\'s collection and add to it: `req.backgroundTasks.addTask(fn, ...args)`.',
-    handMadeCollection:
-      '`new BackgroundTasks()` in a request handler makes a collection that no adapter seals or runs after the response, so its tasks never run (or run before the response if you call `run()`). ' +
-      INSTEAD,
-    collectionRunEarly:
-      '`{{call}}` runs the request\'s collection while the request is being handled: its tasks run before the response, and the collection is sealed, so later `addTask` calls throw. Let the adapter run it after the response: only add to it, with `req.backgroundTasks.addTask(fn, ...args)`.',
-    typedAsSingular:
-      '`{{name}}` is typed `BackgroundTask`, one deferred call with no `addTask`, where a collection of tasks is meant. Type it `BackgroundTasks` and pass the request\'s collection, then add with `req.backgroundTasks.addTask(fn, ...args)`.',
+    neverRun: '`new BackgroundTask({{fn}}, …)` is never run or added to a collection, so `{{fn}}` never runs; add it with the request\'s `addTask`.',
+    awaitedRun: '`{{call}}` runs the task during the request, so the client waits for it; add it with the request\'s `addTask` instead.',
+    detachedRun: '`{{call}}` starts the task unawaited during the request: a rejection crashes the process; add it with the request\'s `addTask`.',
+    startedInHandler: '`{{call}}` starts the task during the request, racing the response (serverless may freeze it); use the request\'s `addTask`.',
+    assignedOverCollection: '`{{target}}` swaps the request\'s collection for {{replacement}}: {{consequence}}; use the request\'s `addTask`.',
+    handMadeCollection: '`new BackgroundTasks()` in a handler is a collection no adapter runs after the response; add to the request\'s with `addTask`.',
+    collectionRunEarly: '`{{call}}` runs the request\'s collection during the request: tasks run early and later `addTask` calls throw; let the adapter run it.',
+    typedAsSingular: '`{{name}}` is typed `BackgroundTask`, a single deferred call, where a collection is meant; type it `BackgroundTasks`.',
   },
   *check({ sourceFile, index }) {
     if (isRuntimeFile(sourceFile)) return;
@@ -290,10 +277,10 @@ export default defineRule({
       messageId: 'assignedOverCollection' as const,
       data: {
         target: expressionLabel(installation),
-        replacement: className === TASK_CLASS ? 'a single `BackgroundTask`' : 'a `BackgroundTasks` of your own',
+        replacement: className === TASK_CLASS ? 'one `BackgroundTask`' : 'a new `BackgroundTasks`',
         consequence:
           className === TASK_CLASS
-            ? 'this task never runs, and code that calls `addTask` on the request\'s collection throws (a `BackgroundTask` has no `addTask`)'
+            ? 'it never runs and `addTask` calls throw'
             : 'tasks added to it never run',
       },
     });

@@ -72,7 +72,7 @@ function outlivingCallbacks(handler: Handler): OutlivingCallback[] {
     if (isFunctionLike(callee)) {
       const from = callee.isAsync() && !isAwaitedOrReturned(node, handler.fn) ? firstAwaitEnd(callee) : undefined;
       if (from !== undefined) {
-        const via = 'the part of an un-awaited async function after its first `await`';
+        const via = 'an un-awaited async function past its first `await`';
         found.push({ registration: node, callback: callee, via, mayRespond: true, from });
       }
       return;
@@ -122,7 +122,7 @@ function taskLabel(fn: FunctionLike): string {
 }
 
 function viaText(via: string[]): string {
-  return via.length === 0 ? '' : ` (through ${via.join(' → ')})`;
+  return via.length === 0 ? '' : ` (via ${via.join(' → ')})`;
 }
 
 /** Where a callback adds tasks: at the calls inside it when inline, at the callback itself when named. */
@@ -204,12 +204,9 @@ export default defineRule({
   description: 'Disallow adding a task where no live response will carry it: after responding, from inside a task, or in callbacks that outlive the handler.',
   defaultSeverity: 'error',
   messages: {
-    afterResponse:
-      '`{{call}}` adds a task after `{{response}}` sent the response{{via}}; the collection is sealed by then, so this throws `TaskAfterResponseError` and the task never runs. Add the task before responding.',
-    insideTask:
-      '`{{call}}` adds a task to the request\'s collection from inside {{task}}{{via}}; tasks run after the response, when the collection is sealed, so this throws `TaskAfterResponseError` and the work never runs. Call the work directly in the running task, or enqueue a durable job.',
-    outlivesHandler:
-      '`{{call}}` adds a task in {{callback}}{{via}}, which runs once the handler is done and the response is on its way; the collection is sealed by then, so this throws `TaskAfterResponseError` and the task never runs. Add the task in the handler before responding.',
+    afterResponse: '`{{call}}` adds a task after `{{response}}` sent the response{{via}}: the collection is sealed, so it throws.',
+    insideTask: '`{{call}}` adds a task inside {{task}}{{via}}: the collection is sealed by then, so it throws; call the work directly.',
+    outlivesHandler: '`{{call}}` adds a task in {{callback}}{{via}}, after the response: the collection is sealed, so it throws.',
   },
   *check({ sourceFile, index }) {
     // One finding per site: a task inside a deferred callback after a response is one bug, not three.

@@ -12,12 +12,21 @@ const RUNTIME_DIR = join(REPO, 'templates', 'runtime');
 export interface ExpectedError {
   messageId: string;
   line: number;
+  /** What the message must say, where the case is about its wording. */
+  message?: RegExp;
+  /** The lines of the call path shown with the finding (SARIF's code flow), from where the work starts. */
+  pathLines?: number[];
+  /** The lines of the other places with the same root cause (SARIF's related locations). */
+  relatedLines?: number[];
 }
 
 export interface RuleCase {
   /** Contents of src/app.ts; may import `./background/tasks.js` and the adapters, `express`, `fastify`, `hono`. */
   code: string;
-  /** More files of the same project, by path relative to the project root (linted too). */
+  /**
+   * More files of the same project, by path relative to the project root (linted too); `package.json`
+   * files are not linted but read, as on disk (the Express version comes from them).
+   */
   files?: Record<string, string>;
   /** A name for the test; defaults to the code's first meaningful line. */
   name?: string;
@@ -56,14 +65,20 @@ export function ruleTester(rule: Rule, cases: { valid: (string | RuleCase)[]; in
       });
       const runtimeFiles = ['tasks.ts', 'express.ts', 'fastify.ts', 'hono.ts'].filter((name) => existsSync(join(RUNTIME_DIR, name)));
       const linted: { index: number; files: SourceFile[] }[] = [];
+      const manifests = new Map<string, string>();
       all.forEach((testCase, index) => {
         const root = join(REPO, 'test', '.virtual', rule.id, `case-${index}`);
-        for (const name of runtimeFiles) {
+        // The runtime only where the case uses it: whether it is installed changes the advice messages give.
+        const usesRuntime = [testCase.code, ...Object.values(testCase.files ?? {})].some((text) => text.includes('background/'));
+        for (const name of usesRuntime ? runtimeFiles : []) {
           project.createSourceFile(join(root, 'src', 'background', name), readFileSync(join(RUNTIME_DIR, name), 'utf8'), { overwrite: true });
         }
+        // Each case is a package of its own, so that package-wide facts (an unhandledRejection handler) stay in it.
+        manifests.set(join(root, 'package.json'), '{}');
         const files = [project.createSourceFile(join(root, 'src', 'app.ts'), testCase.code, { overwrite: true })];
         for (const [path, text] of Object.entries(testCase.files ?? {})) {
-          files.push(project.createSourceFile(join(root, path), text, { overwrite: true }));
+          if (path.endsWith('package.json')) manifests.set(join(root, path), text);
+          else files.push(project.createSourceFile(join(root, path), text, { overwrite: true }));
         }
         linted.push({ index, files });
       });
@@ -71,6 +86,8 @@ export function ruleTester(rule: Rule, cases: { valid: (string | RuleCase)[]; in
         project,
         linted.flatMap((entry) => entry.files),
         new Map([[rule.id, 2]]),
+        // Only the cases' own manifests: the repository's package.json is not the project's.
+        { readFile: (path) => manifests.get(path) },
       );
       if (failures.length > 0) throw failures[0]?.error;
       const byPath = new Map(results.map((result) => [result.filePath, result.messages]));
@@ -96,8 +113,19 @@ export function ruleTester(rule: Rule, cases: { valid: (string | RuleCase)[]; in
         it(caseName(testCase), () => {
           const messages = messagesByCase.get(valid.length + offset) ?? [];
           const actual = messages.map((m) => ({ messageId: m.messageId, line: m.line }));
-          if (testCase.errors === 'some') expect(actual.length).toBeGreaterThan(0);
-          else expect(actual).toEqual(testCase.errors);
+          if (testCase.errors === 'some') {
+            expect(actual.length).toBeGreaterThan(0);
+            return;
+          }
+          expect(actual).toEqual(testCase.errors.map(({ messageId, line }) => ({ messageId, line })));
+          testCase.errors.forEach((expected, position) => {
+            const message = messages[position];
+            if (expected.message !== undefined) expect(message?.message).toMatch(expected.message);
+            if (expected.pathLines !== undefined) expect(message?.codeFlow?.map((step) => step.line)).toEqual(expected.pathLines);
+            if (expected.relatedLines !== undefined) expect(message?.relatedLocations?.map((location) => location.line)).toEqual(expected.relatedLines);
+          });
+          // A message is one line a reader takes in at a glance; the why and the how live in the rule's docs.
+          for (const message of messages) expect(message.message.length, message.message).toBeLessThanOrEqual(160);
         });
       });
     });

@@ -65,6 +65,14 @@ ${'\n'.repeat(94)}orders.delete('/orders/:id', (req, res) => {
 });
 `;
 
+export const totalsSource = `import { db } from '../db.js';
+
+export async function recalculateTotals(orderId: string) {
+  const items = await db.items.findMany({ where: { orderId } });
+  await db.orders.update({ where: { id: orderId }, data: { total: items.length } });
+}
+`;
+
 export function result(filePath: string, messages: LintMessage[], source?: string): LintResult {
   const errorCount = messages.filter((m) => m.severity === 2).length;
   return {
@@ -147,4 +155,35 @@ export function fixtureResults(cwd: string): LintResult[] {
 
 export function context(cwd: string, overrides: Partial<ReporterContext> = {}): ReporterContext {
   return { cwd, rules, color: false, version: '0.1.0', ...overrides };
+}
+
+/**
+ * An interprocedural finding in src/jobs/totals.ts: the work starts in a request handler in
+ * src/routes/orders.ts (the code flow), and a second handler schedules the same function (related).
+ */
+export function interproceduralResult(cwd: string): LintResult {
+  const orders = join(cwd, 'src/routes/orders.ts');
+  return result(
+    join(cwd, 'src/jobs/totals.ts'),
+    [
+      {
+        ruleId: 'no-unawaited-background-task',
+        severity: 2,
+        message: '`db.orders.update(…)` rejects after the response is sent, and nothing catches it, so the rejection crashes the server.',
+        messageId: 'unawaited',
+        line: 5,
+        column: 3,
+        endLine: 5,
+        endColumn: 84,
+        relatedLocations: [
+          { filePath: orders, line: 106, column: 22, endLine: 106, endColumn: 54, message: '`DELETE /orders/:id` schedules `recalculateTotals` too.' },
+        ],
+        codeFlow: [
+          { filePath: orders, line: 6, column: 1, endLine: 9, endColumn: 3, message: 'The `POST /orders/:id/items` handler starts the work.' },
+          { filePath: orders, line: 8, column: 8, endLine: 8, endColumn: 40, message: '`recalculateTotals(req.params.id)` runs after the response.' },
+        ],
+      },
+    ],
+    totalsSource,
+  );
 }

@@ -1,7 +1,8 @@
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { json } from '../../src/reporters/json.js';
-import { context, fixtureResults } from './fixtures.js';
+import type { LintResult, SuppressedLintMessage } from '../../src/linter/types.js';
+import { context, fixtureResults, interproceduralResult } from './fixtures.js';
 
 const cwd = '/repo';
 
@@ -11,6 +12,21 @@ describe('json', () => {
     const output = json(results, context(cwd));
     expect(JSON.parse(output)).toStrictEqual(results);
     expect(output).toBe(JSON.stringify(results));
+  });
+
+  it('leaves out related locations and code flows, which are not in ESLint’s shape', () => {
+    const interprocedural = interproceduralResult(cwd);
+    const [message] = interprocedural.messages;
+    const suppressed: SuppressedLintMessage = { ...message!, suppressions: [{ kind: 'directive', justification: 'caught upstream' }] };
+    interprocedural.suppressedMessages = [suppressed];
+
+    const [output] = JSON.parse(json([interprocedural], context(cwd))) as LintResult[];
+    const { relatedLocations, codeFlow, ...eslintMessage } = message!;
+    expect(relatedLocations).toHaveLength(1);
+    expect(codeFlow).toHaveLength(2);
+    expect(output).toStrictEqual({ ...interprocedural, messages: [eslintMessage], suppressedMessages: [{ ...eslintMessage, suppressions: suppressed.suppressions }] });
+    // The input is not changed: the SARIF reporter, run on the same results, still needs them.
+    expect(interprocedural.messages[0]).toHaveProperty('codeFlow');
   });
 
   it('is read by ESLint’s own stylish formatter', async () => {

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { LintResult } from '../../src/linter/types.js';
 import { lineHashes, sarif } from '../../src/reporters/sarif.js';
 import { makeTempDir } from '../helpers/temp-dirs.js';
-import { context, emailSource, fixtureResults, ordersSource, result, rules } from './fixtures.js';
+import { context, emailSource, fixtureResults, interproceduralResult, ordersSource, result, rules } from './fixtures.js';
 
 interface ValidationResult {
   ruleId: string;
@@ -89,6 +89,12 @@ beforeAll(() => {
   ];
 });
 
+interface ParsedLocation {
+  id?: number;
+  physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: Record<string, number> };
+  message?: { text: string };
+}
+
 function parse(output: string) {
   return JSON.parse(output) as {
     $schema: string;
@@ -102,7 +108,9 @@ function parse(output: string) {
         ruleIndex: number;
         level: string;
         message: { text: string };
-        locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: Record<string, number> } }[];
+        locations: ParsedLocation[];
+        relatedLocations?: ParsedLocation[];
+        codeFlows?: { threadFlows: { locations: { location: ParsedLocation }[] }[] }[];
         partialFingerprints?: { primaryLocationLineHash: string };
       }[];
     }[];
@@ -120,6 +128,58 @@ describe('sarif', () => {
     expect(parse(output).runs[0]!.results).toEqual([]);
     const findings = await validate(output, makeTempDir('validate-'));
     expect(findings, describeFindings(findings)).toEqual([]);
+  });
+
+  it('puts the call path in codeFlows and the other scheduling sites in relatedLocations', { timeout: VALIDATOR_TIMEOUT }, async () => {
+    const output = sarif([interproceduralResult(cwd)], context(cwd));
+    const findings = await validate(output, makeTempDir('validate-'));
+    expect(findings, describeFindings(findings)).toEqual([]);
+
+    const [finding] = parse(output).runs[0]!.results;
+    const totals = { uri: 'src/jobs/totals.ts', uriBaseId: '%SRCROOT%' };
+    const orders = { uri: 'src/routes/orders.ts', uriBaseId: '%SRCROOT%' };
+    expect(finding!.locations).toEqual([
+      { physicalLocation: { artifactLocation: totals, region: { startLine: 5, startColumn: 3, endLine: 5, endColumn: 84 } } },
+    ]);
+    expect(finding!.relatedLocations).toEqual([
+      {
+        id: 1,
+        physicalLocation: { artifactLocation: orders, region: { startLine: 106, startColumn: 22, endLine: 106, endColumn: 54 } },
+        message: { text: '`DELETE /orders/:id` schedules `recalculateTotals` too.' },
+      },
+    ]);
+    // The path steps in order, outermost first, then the finding itself.
+    expect(finding!.codeFlows).toEqual([
+      {
+        threadFlows: [
+          {
+            locations: [
+              {
+                location: {
+                  physicalLocation: { artifactLocation: orders, region: { startLine: 6, startColumn: 1, endLine: 9, endColumn: 3 } },
+                  message: { text: 'The `POST /orders/:id/items` handler starts the work.' },
+                },
+              },
+              {
+                location: {
+                  physicalLocation: { artifactLocation: orders, region: { startLine: 8, startColumn: 8, endLine: 8, endColumn: 40 } },
+                  message: { text: '`recalculateTotals(req.params.id)` runs after the response.' },
+                },
+              },
+              { location: { ...finding!.locations[0]!, message: finding!.message } },
+            ],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('leaves relatedLocations and codeFlows out of results without them', () => {
+    const run = parse(sarif(results, context(cwd))).runs[0]!;
+    for (const r of run.results) {
+      expect(r).not.toHaveProperty('relatedLocations');
+      expect(r).not.toHaveProperty('codeFlows');
+    }
   });
 
   it('rejects a log that breaks GitHub’s rules, so the checks above can fail', { timeout: VALIDATOR_TIMEOUT }, async () => {

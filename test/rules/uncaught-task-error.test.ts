@@ -191,7 +191,6 @@ setInterval(async () => {
     await refreshRates();
   } catch (error) {
     console.error('refresh failed', error);
-    await fetch('https://alerts.example.com', { method: 'POST', body: String(error) });
   }
 }, 60_000);
 
@@ -390,6 +389,173 @@ async function indexOrder(id: string): Promise<void> {
 bus.on('order:created', (id: string) => {
   indexOrder(id);
 });
+`,
+    },
+
+    {
+      name: 'precision: a logging helper whose whole body is a try/catch cannot reject, called without await or with void',
+      code: `
+import express from 'express';
+
+const app = express();
+
+async function logError(message: string, error: unknown): Promise<void> {
+  try {
+    await fetch('https://logs.example.com', { method: 'POST', body: JSON.stringify({ message, error: String(error) }) });
+  } catch (failure) {
+    console.error('log shipping failed', failure);
+  }
+}
+
+app.post('/checkout', (req, res) => {
+  logError('checkout started', null);
+  void logError('checkout audited', null);
+  res.sendStatus(202);
+});
+`,
+    },
+    {
+      name: 'precision: an async function that only pushes to an array, and a guarded async IIFE',
+      code: `
+import express from 'express';
+
+const app = express();
+const pending: string[] = [];
+
+async function remember(id: string): Promise<void> {
+  pending.push(id);
+}
+
+async function publish(id: string): Promise<void> {
+  await fetch('https://bus.example.com', { method: 'POST', body: id });
+}
+
+app.post('/orders/:id', (req, res) => {
+  remember(req.params.id);
+  (async () => {
+    try {
+      await publish(req.params.id);
+    } catch (error) {
+      console.error('publish failed', error);
+    }
+  })();
+  res.sendStatus(202);
+});
+`,
+    },
+    {
+      name: 'client code: timers and fetches in a "use client" component and in a hook only it imports are not server work',
+      code: `
+export const placeholder = true;
+`,
+      files: {
+        'components/Poller.tsx': `
+'use client';
+import { useEffect } from 'react';
+import { refresh } from '../lib/refresh';
+
+async function loadStatus(): Promise<void> {
+  await fetch('/api/status');
+}
+
+export function Poller() {
+  useEffect(() => {
+    const timer = window.setTimeout(async () => {
+      await loadStatus();
+    }, 1000);
+    setInterval(async () => {
+      await refresh();
+    }, 5000);
+    return () => window.clearTimeout(timer);
+  }, []);
+  return null;
+}
+`,
+        'lib/refresh.ts': `
+export async function refresh(): Promise<void> {
+  await fetch('/api/refresh');
+}
+
+setTimeout(async () => {
+  await refresh();
+}, 10);
+`,
+      },
+    },
+    {
+      name: 'Express 5: an async handler that awaits without try/catch is fine (Express 5 passes the rejection to next)',
+      code: `
+import express from 'express';
+
+const app = express();
+
+async function loadOrder(id: string): Promise<{ id: string }> {
+  const response = await fetch(\`https://orders.example.com/\${id}\`);
+  return { id: await response.text() };
+}
+
+app.get('/orders/:id', async (req, res) => {
+  res.json(await loadOrder(req.params.id));
+});
+`,
+      files: { 'package.json': JSON.stringify({ dependencies: { express: '^5.1.0' } }) },
+    },
+    {
+      name: 'Express 4: handlers that catch and call next, wrapped in asyncHandler, or with express-async-errors are fine',
+      code: `
+import express, { type NextFunction, type Request, type Response } from 'express';
+import asyncHandler from 'express-async-handler';
+
+const app = express();
+
+async function loadOrder(id: string): Promise<{ id: string }> {
+  const response = await fetch(\`https://orders.example.com/\${id}\`);
+  return { id: await response.text() };
+}
+
+app.get('/orders/:id', async (req: Request, res: Response, next: NextFunction) => {
+  try {
+    res.json(await loadOrder(req.params.id));
+  } catch (error) {
+    next(error);
+  }
+});
+
+app.get('/orders/:id/summary', asyncHandler(async (req: Request, res: Response) => {
+  res.json(await loadOrder(String(req.params.id)));
+}));
+
+app.get('/orders/:id/raw', async (req, res) => {
+  try {
+    res.json(await loadOrder(req.params.id));
+  } catch (error) {
+    res.status(500).json({ error: String(error) });
+  }
+});
+`,
+      files: { 'package.json': JSON.stringify({ dependencies: { express: '^4.21.2', 'express-async-handler': '^1.2.0' } }) },
+    },
+    {
+      name: 'node-cron callbacks, BullMQ processors that throw and after() callbacks: the library catches their rejection',
+      code: `
+import { Worker } from 'bullmq';
+import { schedule } from 'node-cron';
+import { after } from 'next/server';
+
+async function sync(): Promise<void> {
+  await fetch('https://crm.example.com/sync', { method: 'POST' });
+}
+
+schedule('*/10 * * * *', () => sync());
+export const worker = new Worker('sync', async () => {
+  await sync();
+  throw new Error('retry me');
+});
+
+export async function POST() {
+  after(() => sync());
+  return Response.json({ ok: true });
+}
 `,
     },
   ],
@@ -847,6 +1013,359 @@ app.addHook('onResponse', async (request, reply) => {
 });
 `,
       errors: [{ messageId: 'floatingPromise', line: 11 }],
+    },
+
+    {
+      name: 'precision: a catch block that awaits a network call can reject (error reporting that fails in turn)',
+      code: `
+import express from 'express';
+
+const app = express();
+
+async function logError(message: string, error: unknown): Promise<void> {
+  try {
+    await fetch('https://logs.example.com', { method: 'POST', body: message });
+  } catch (failure) {
+    await fetch('https://alerts.example.com', { method: 'POST', body: String(failure) });
+  }
+}
+
+app.post('/checkout', (req, res) => {
+  logError('checkout started', null);
+  res.sendStatus(202);
+});
+
+setInterval(async () => {
+  try {
+    await fetch('https://rates.example.com/refresh', { method: 'POST' });
+  } catch (error) {
+    await fetch('https://alerts.example.com', { method: 'POST', body: String(error) });
+  }
+}, 60_000);
+`,
+      errors: [
+        { messageId: 'floatingPromise', line: 15, message: /^`logError\('checkout started', null\)` is not awaited or caught in POST \/checkout: a rejection crashes the process; await it or add a reporting `\.catch`\.$/ },
+        { messageId: 'unguardedAsyncCallback', line: 19 },
+      ],
+    },
+    {
+      name: "croner: () => void job() drops a promise whose job's catch awaits a Redis call",
+      code: `
+import { Cron } from 'croner';
+
+interface Store {
+  set(key: string, value: string): Promise<void>;
+}
+declare const redis: Store;
+
+async function syncInventory(): Promise<void> {
+  try {
+    await fetch('https://inventory.example.com/sync', { method: 'POST' });
+  } catch (error) {
+    await redis.set('inventory:last-error', String(error));
+  }
+}
+
+export const job = new Cron('*/15 * * * *', { catch: (error: unknown) => console.error(error) }, () => void syncInventory());
+export const direct = new Cron('0 * * * *', () => syncInventory());
+`,
+      errors: [
+        { messageId: 'voidPromise', line: 17 },
+        { messageId: 'unguardedAsyncCallback', line: 18, message: /^A croner job can reject and nothing catches it: .*; add a `catch` option/ },
+      ],
+    },
+    {
+      name: '@hono/zod-openapi: app.openapi(route, handler) with a floating queue.add two functions deep, app created in a factory',
+      code: `
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { Queue } from 'bullmq';
+
+const emails = new Queue('emails', { connection: { host: 'localhost' } });
+
+const signupRoute = createRoute({
+  method: 'post',
+  path: '/signup',
+  request: { body: { content: { 'application/json': { schema: z.object({ email: z.string() }) } } } },
+  responses: { 201: { description: 'created' } },
+});
+
+function enqueueWelcome(email: string): void {
+  emails.add('welcome', { email });
+}
+
+async function onboard(email: string): Promise<void> {
+  enqueueWelcome(email);
+}
+
+export function createApp() {
+  const app = new OpenAPIHono();
+  app.openapi(signupRoute, async (c) => {
+    const { email } = c.req.valid('json');
+    await onboard(email);
+    return c.json({ ok: true }, 201);
+  });
+  return app;
+}
+`,
+      errors: [{ messageId: 'floatingPromise', line: 15, message: /^`emails\.add\('welcome', \{ email \}\)` is not awaited or caught in `enqueueWelcome\(\)`: a rejection crashes the process;/, pathLines: [24, 26, 19] }],
+    },
+    {
+      name: 'Hono app.on(method, path, handler), Express router.route(path).get().post(), Fastify route({ handler }), an app in a class',
+      code: `
+import express from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+
+async function audit(event: string): Promise<void> {
+  await fetch('https://audit.example.com', { method: 'POST', body: event });
+}
+
+const hono = new Hono();
+hono.on('POST', '/hooks', (c) => {
+  audit('hook');
+  return c.text('ok');
+});
+
+const router = express.Router();
+router.route('/items').get((req, res) => res.json([])).post((req, res) => {
+  audit('item');
+  res.sendStatus(201);
+});
+
+const fastify = Fastify();
+fastify.route({
+  method: 'DELETE',
+  url: '/items/:id',
+  handler: async () => {
+    audit('deleted');
+    return { ok: true };
+  },
+});
+
+export class Server {
+  private readonly app = express();
+  constructor() {
+    this.app.post('/ping', (req, res) => {
+      audit('ping');
+      res.send('pong');
+    });
+  }
+}
+`,
+      errors: [
+        { messageId: 'floatingPromise', line: 12, message: /in POST \/hooks:/ },
+        { messageId: 'floatingPromise', line: 18, message: /in POST \/items:/ },
+        { messageId: 'floatingPromise', line: 27, message: /in DELETE \/items\/:id:/ },
+        { messageId: 'floatingPromise', line: 36, message: /in POST \/ping:/ },
+      ],
+    },
+    {
+      name: 'wrapped handler (withAuth(handler)), a call through a wrapper (withRetry(fn)(args)) and a wrapped processor',
+      code: `
+import express, { type Request, type Response } from 'express';
+import { Worker } from 'bullmq';
+
+type Handler = (req: Request, res: Response) => Promise<void> | void;
+
+function withAuth(handler: Handler): Handler {
+  return async (req, res) => {
+    if (!req.headers.authorization) {
+      res.sendStatus(401);
+      return;
+    }
+    await handler(req, res);
+  };
+}
+
+function withRetry<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch {
+      await fn(...args);
+    }
+  };
+}
+
+function withTracing<T>(processor: (job: T) => Promise<void>) {
+  return (job: T) => processor(job);
+}
+
+async function notify(userId: string): Promise<void> {
+  await fetch(\`https://push.example.com/\${userId}\`, { method: 'POST' });
+}
+
+async function deliver(userId: string): Promise<void> {
+  notify(userId);
+}
+
+const app = express();
+app.post('/profile', withAuth(async (req, res) => {
+  notify(String(req.body.id));
+  res.sendStatus(204);
+}));
+app.post('/deliver', async (req, res) => {
+  await withRetry(deliver)(String(req.body.id));
+  res.sendStatus(202);
+});
+
+export const worker = new Worker('push', withTracing(async (job: { data: { userId: string } }) => {
+  notify(job.data.userId);
+}));
+`,
+      errors: [
+        { messageId: 'floatingPromise', line: 36 },
+        { messageId: 'floatingPromise', line: 41 },
+        { messageId: 'floatingPromise', line: 50, message: /the `push` queue processor/ },
+      ],
+    },
+    {
+      name: 'a sandboxed processor file, a getNextJob loop, and cron CronJob.from (whose rejected onTick cron logs)',
+      code: `
+import { join } from 'node:path';
+import { Worker } from 'bullmq';
+import { CronJob } from 'cron';
+
+async function report(name: string): Promise<void> {
+  await fetch('https://reports.example.com', { method: 'POST', body: name });
+}
+
+export const sandboxed = new Worker('reports', join(import.meta.dirname, 'processors', 'report.js'));
+
+export async function pullJobs(worker: Worker): Promise<void> {
+  for (;;) {
+    const job = await worker.getNextJob('token');
+    if (job === undefined) continue;
+    report(String(job.name));
+  }
+}
+
+export const nightly = CronJob.from({
+  cronTime: '0 3 * * *',
+  onTick: async () => {
+    report('nightly');
+  },
+  start: true,
+});
+// cron 4 catches a rejected onTick itself and logs it, as node-cron 4 does: not reported.
+export const hourly = new CronJob('0 * * * *', async () => {
+  await report('hourly');
+}, null, true);
+`,
+      files: {
+        'src/processors/report.ts': `
+async function render(name: string): Promise<void> {
+  await fetch('https://render.example.com', { method: 'POST', body: name });
+}
+
+export default async function (job: { name: string }): Promise<void> {
+  render(job.name);
+}
+`,
+      },
+      errors: [
+        { messageId: 'floatingPromise', line: 16, message: /in the job loop `pullJobs`/ },
+        { messageId: 'floatingPromise', line: 23, message: /in a `cron` job/ },
+        { messageId: 'floatingPromise', line: 7, message: /in the `reports` queue processor/ },
+      ],
+    },
+    {
+      name: 'one root cause, one finding: the same unguarded function scheduled twice is reported where it is scheduled first',
+      code: `
+export async function refreshRates(): Promise<void> {
+  await fetch('https://rates.example.com/refresh', { method: 'POST' });
+}
+
+setInterval(refreshRates, 60_000);
+`,
+      files: {
+        'src/warmup.ts': `
+import { refreshRates } from './app.js';
+
+setTimeout(refreshRates, 1_000);
+`,
+      },
+      errors: [{ messageId: 'unguardedAsyncCallback', line: 6, message: /\(also at src\/warmup\.ts:4\)/, relatedLines: [4] }],
+    },
+    {
+      name: 'Express 4: an async handler whose awaited work can reject outside a try/catch that calls next',
+      code: `
+import express from 'express';
+
+const app = express();
+
+async function loadOrder(id: string): Promise<{ id: string }> {
+  const response = await fetch(\`https://orders.example.com/\${id}\`);
+  return { id: await response.text() };
+}
+
+app.get('/orders/:id', async (req, res) => {
+  res.json(await loadOrder(req.params.id));
+});
+
+app.post('/orders/:id/refund', async (req, res, next) => {
+  try {
+    await loadOrder(req.params.id);
+  } catch (error) {
+    console.error(error);
+  }
+  res.sendStatus(202);
+});
+`,
+      files: { 'package.json': JSON.stringify({ dependencies: { express: '~4.18.2' } }) },
+      errors: [
+        { messageId: 'unhandledExpress4Handler', line: 11, message: /^Express 4 ignores the promise the GET \/orders\/:id handler returns: a rejection crashes the process and the request hangs/ },
+        { messageId: 'unhandledExpress4Handler', line: 15 },
+      ],
+    },
+    {
+      name: 'messages fit the place: Next.js logs, a registered unhandledRejection handler, addTask where the runtime is installed',
+      code: `
+import express from 'express';
+import { backgroundTasks } from './background/express.js';
+
+const app = express();
+app.use(backgroundTasks());
+
+process.on('unhandledRejection', (reason) => console.error('unhandled', reason));
+
+async function sendEmail(to: string): Promise<void> {
+  await fetch('https://mail.example.com', { method: 'POST', body: to });
+}
+
+app.post('/invite', (req, res) => {
+  sendEmail(String(req.body.email));
+  res.sendStatus(202);
+});
+`,
+      files: {
+        'app/api/invite/route.ts': `
+async function sendEmail(to: string): Promise<void> {
+  await fetch('https://mail.example.com', { method: 'POST', body: to });
+}
+
+export async function POST(request: Request) {
+  sendEmail(await request.text());
+  return Response.json({ ok: true });
+}
+`,
+        'app/actions.ts': `
+'use server';
+
+async function sendEmail(to: string): Promise<void> {
+  await fetch('https://mail.example.com', { method: 'POST', body: to });
+}
+
+export async function invite(formData: FormData) {
+  sendEmail(String(formData.get('email')));
+}
+`,
+      },
+      errors: [
+        { messageId: 'floatingPromise', line: 15, message: /reaches only the unhandledRejection handler; use `addTask` or a reporting `\.catch`\.$/ },
+        { messageId: 'floatingPromise', line: 7, message: /in POST \/api\/invite: a rejection is logged by Next\.js, then lost; use `after\(\)`/ },
+        { messageId: 'floatingPromise', line: 9, message: /in server action invite: a rejection is logged by Next\.js/ },
+      ],
     },
   ],
 });

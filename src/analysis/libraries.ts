@@ -1,0 +1,209 @@
+import { Node } from 'ts-morph';
+import type { CallExpression, NewExpression } from 'ts-morph';
+import { chainRoot, isFunctionLike, unwrapExpression } from './functions.js';
+
+/**
+ * Library constructs are recognised by the import they come from, read off the importing file's own
+ * import or `require`, so that a project gives the same findings with and without `node_modules`
+ * (without it, every library type is `any`).
+ */
+export interface ImportedName {
+  /** The module specifier: `bullmq`, `next/server`. */
+  module: string;
+  /** The exported name (`default` for a default import, `*` for a namespace). */
+  name: string;
+}
+
+/** Where an identifier's binding comes from, when it is an import or a destructured `require`. */
+export function importOf(identifier: Node): ImportedName | undefined {
+  if (!Node.isIdentifier(identifier)) return undefined;
+  const declaration = identifier.getSymbol()?.getDeclarations()[0];
+  if (declaration === undefined) return undefined;
+  if (Node.isImportSpecifier(declaration)) {
+    return { module: declaration.getImportDeclaration().getModuleSpecifierValue(), name: declaration.getName() };
+  }
+  if (Node.isImportClause(declaration)) {
+    const importDeclaration = declaration.getParent();
+    return Node.isImportDeclaration(importDeclaration) ? { module: importDeclaration.getModuleSpecifierValue(), name: 'default' } : undefined;
+  }
+  if (Node.isNamespaceImport(declaration)) {
+    const importDeclaration = declaration.getFirstAncestor(Node.isImportDeclaration);
+    return importDeclaration === undefined ? undefined : { module: importDeclaration.getModuleSpecifierValue(), name: '*' };
+  }
+  if (Node.isImportEqualsDeclaration(declaration)) {
+    const reference = declaration.getModuleReference();
+    return Node.isExternalModuleReference(reference) ? requiredModule(reference.getExpression(), '*') : undefined;
+  }
+  // `const { Worker } = require('bullmq')`, `const cron = require('node-cron')`.
+  if (Node.isBindingElement(declaration)) {
+    const variable = declaration.getFirstAncestor(Node.isVariableDeclaration);
+    const name = declaration.getPropertyNameNode()?.getText() ?? declaration.getName();
+    return requiredModule(variable?.getInitializer(), name);
+  }
+  if (Node.isVariableDeclaration(declaration)) return requiredModule(declaration.getInitializer(), '*');
+  return undefined;
+}
+
+function requiredModule(expression: Node | undefined, name: string): ImportedName | undefined {
+  if (expression === undefined) return undefined;
+  const call = unwrapExpression(expression);
+  if (!Node.isCallExpression(call)) return undefined;
+  const callee = call.getExpression();
+  const [specifier] = call.getArguments();
+  if (!Node.isIdentifier(callee) || callee.getText() !== 'require' || specifier === undefined || !Node.isStringLiteral(specifier)) return undefined;
+  return { module: specifier.getLiteralValue(), name };
+}
+
+/**
+ * What a reference to a library export resolves to: `Worker` (imported from `bullmq`),
+ * `bullmq.Worker` (a namespace import), or `cron.schedule` (a default import of `node-cron`).
+ */
+export function referencedExport(expression: Node): ImportedName | undefined {
+  const node = unwrapExpression(expression);
+  if (Node.isIdentifier(node)) return importOf(node);
+  if (Node.isPropertyAccessExpression(node)) {
+    const owner = importOf(unwrapExpression(node.getExpression()));
+    if (owner === undefined || (owner.name !== '*' && owner.name !== 'default')) return undefined;
+    return { module: owner.module, name: node.getName() };
+  }
+  return undefined;
+}
+
+export function isExportOf(expression: Node, modules: readonly string[], name: string): boolean {
+  const found = referencedExport(expression);
+  return found !== undefined && found.name === name && modules.includes(found.module);
+}
+
+/** BullMQ and its Pro build export the same classes. */
+export const BULLMQ = ['bullmq', '@taskforcesh/bullmq-pro'] as const;
+export const CRONER = ['croner'] as const;
+/** kelektiv's `cron` (used by @nestjs/schedule). */
+export const CRON = ['cron'] as const;
+export const NODE_CRON = ['node-cron'] as const;
+export const NEXT_SERVER = ['next/server'] as const;
+
+/** `new Worker(…)` with `Worker` from BullMQ, `new Cron(…)` from croner… */
+export function isNewOfExport(node: Node, modules: readonly string[], name: string): node is NewExpression {
+  return Node.isNewExpression(node) && isExportOf(node.getExpression(), modules, name);
+}
+
+/** The `new X(…)` a value was made by: the expression itself, or the initializer of the variable or field it names. */
+export function constructionOf(expression: Node): NewExpression | undefined {
+  const node = unwrapExpression(expression);
+  if (Node.isNewExpression(node)) return node;
+  const target = Node.isPropertyAccessExpression(node) ? node.getNameNode() : Node.isIdentifier(node) ? node : undefined;
+  let symbol = target?.getSymbol();
+  symbol = symbol?.getAliasedSymbol() ?? symbol;
+  for (const declaration of symbol?.getDeclarations() ?? []) {
+    if (Node.isVariableDeclaration(declaration) || Node.isPropertyDeclaration(declaration)) {
+      const initializer = declaration.getInitializer();
+      const value = initializer === undefined ? undefined : unwrapExpression(initializer);
+      if (value !== undefined && Node.isNewExpression(value)) return value;
+    }
+    // `this.queue = new Queue(…)` in a constructor.
+    if (Node.isPropertyDeclaration(declaration) || Node.isPropertyAccessExpression(declaration)) {
+      const assigned = constructorAssignment(declaration);
+      if (assigned !== undefined) return assigned;
+    }
+  }
+  return undefined;
+}
+
+function constructorAssignment(declaration: Node): NewExpression | undefined {
+  const cls = declaration.getFirstAncestor(Node.isClassDeclaration);
+  const name = Node.isPropertyDeclaration(declaration) ? declaration.getName() : Node.isPropertyAccessExpression(declaration) ? declaration.getName() : undefined;
+  if (cls === undefined || name === undefined) return undefined;
+  for (const ctor of cls.getConstructors()) {
+    for (const statement of ctor.getStatements()) {
+      if (!Node.isExpressionStatement(statement)) continue;
+      const expression = statement.getExpression();
+      if (!Node.isBinaryExpression(expression) || expression.getOperatorToken().getText() !== '=') continue;
+      const left = expression.getLeft();
+      const right = unwrapExpression(expression.getRight());
+      if (Node.isPropertyAccessExpression(left) && left.getName() === name && Node.isThisExpression(left.getExpression()) && Node.isNewExpression(right)) return right;
+    }
+  }
+  return undefined;
+}
+
+/** BullMQ methods that return a promise, by class: what `queue.add(…)` is when its types are not installed. */
+const BULLMQ_ASYNC_METHODS: Record<string, ReadonlySet<string>> = {
+  Queue: new Set(['add', 'addBulk', 'close', 'pause', 'resume', 'drain', 'obliterate', 'clean', 'upsertJobScheduler', 'removeJobScheduler', 'getJob', 'getJobs', 'remove', 'waitUntilReady']),
+  FlowProducer: new Set(['add', 'addBulk', 'close']),
+  Worker: new Set(['close', 'pause', 'run', 'waitUntilReady', 'getNextJob']),
+  QueueEvents: new Set(['close', 'waitUntilReady']),
+  Job: new Set(['updateProgress', 'log', 'updateData', 'moveToCompleted', 'moveToFailed', 'moveToDelayed', 'remove', 'retry', 'promote', 'changeDelay', 'changePriority', 'extendLock', 'getState', 'waitUntilFinished', 'clearLogs', 'getChildrenValues']),
+};
+
+/** Redis clients (ioredis, node-redis): every command returns a promise; these methods do not. */
+const REDIS_SYNC_METHODS = new Set([
+  'on', 'once', 'off', 'addListener', 'prependListener', 'removeListener', 'removeAllListeners', 'emit', 'listeners', 'listenerCount',
+  'setMaxListeners', 'getMaxListeners', 'duplicate', 'pipeline', 'multi', 'defineCommand', 'disconnect', 'scanStream', 'sscanStream',
+  'hscanStream', 'zscanStream', 'createBuiltinCommand', 'isOpen', 'isReady',
+]);
+const IOREDIS = ['ioredis'] as const;
+const NODE_REDIS = ['redis', '@redis/client'] as const;
+
+/** Globals that return a promise whatever the project's `lib` and `@types` say. */
+const ASYNC_GLOBALS = new Set(['fetch']);
+
+/** The library class an expression is an instance of, from the `new` or factory call that made it. */
+function instanceOf(expression: Node): ImportedName | undefined {
+  const construction = constructionOf(expression);
+  if (construction !== undefined) return referencedExport(construction.getExpression());
+  const factory = factoryCallOf(expression);
+  if (factory !== undefined) {
+    const made = referencedExport(factory.getExpression());
+    if (made !== undefined && (NODE_REDIS as readonly string[]).includes(made.module) && made.name === 'createClient') return { module: made.module, name: 'RedisClient' };
+  }
+  return bullmqJobParameter(expression) ? { module: 'bullmq', name: 'Job' } : undefined;
+}
+
+/** `const client = createClient(…)`: the call that made a value, when it is held in a `const`. */
+function factoryCallOf(expression: Node): CallExpression | undefined {
+  const node = unwrapExpression(expression);
+  const declaration = Node.isIdentifier(node) ? (node.getSymbol()?.getAliasedSymbol() ?? node.getSymbol())?.getDeclarations()[0] : undefined;
+  if (declaration === undefined || !Node.isVariableDeclaration(declaration)) return undefined;
+  const initializer = declaration.getInitializer();
+  const value = initializer === undefined ? undefined : unwrapExpression(initializer);
+  return value !== undefined && Node.isCallExpression(value) ? value : undefined;
+}
+
+/** A processor's job: a parameter typed `Job` from BullMQ, or the first parameter of a function given to `new Worker(name, fn)`. */
+function bullmqJobParameter(expression: Node): boolean {
+  const node = unwrapExpression(expression);
+  const declaration = Node.isIdentifier(node) ? node.getSymbol()?.getDeclarations()[0] : undefined;
+  if (declaration === undefined || !Node.isParameterDeclaration(declaration)) return false;
+  const typeNode = declaration.getTypeNode();
+  if (typeNode !== undefined && Node.isTypeReference(typeNode)) return isExportOf(typeNode.getTypeName(), BULLMQ, 'Job');
+  const fn = declaration.getParent();
+  const construction = fn.getParent();
+  return (
+    isFunctionLike(fn) &&
+    fn.getParameters()[0] === declaration &&
+    construction !== undefined &&
+    Node.isNewExpression(construction) &&
+    construction.getArguments()[1] === fn &&
+    isExportOf(construction.getExpression(), BULLMQ, 'Worker')
+  );
+}
+
+/**
+ * Whether a call is a library API known to return a promise: `queue.add(…)` on a BullMQ `Queue` the
+ * code created, `job.updateProgress(…)` in a processor, a Redis command, `fetch(…)`. Decides
+ * promise-ness where types are missing.
+ */
+export function isKnownAsyncLibraryCall(call: CallExpression): boolean {
+  const callee = unwrapExpression(call.getExpression());
+  if (Node.isIdentifier(callee)) return ASYNC_GLOBALS.has(callee.getText()) && callee.getSymbol()?.getDeclarations().every((d) => d.getSourceFile().isDeclarationFile()) !== false;
+  if (!Node.isPropertyAccessExpression(callee)) return false;
+  const method = callee.getName();
+  const receiver = callee.getExpression();
+  // `redis.multi().set(…).exec()`: the chain's `exec` is the command that runs.
+  const chained = method === 'exec' && Node.isCallExpression(unwrapExpression(receiver));
+  const instance = instanceOf(chained ? chainRoot(receiver) : receiver);
+  if (instance === undefined) return false;
+  if ((BULLMQ as readonly string[]).includes(instance.module)) return BULLMQ_ASYNC_METHODS[instance.name]?.has(method) === true;
+  const isRedis = ((IOREDIS as readonly string[]).includes(instance.module) && ['default', 'Redis', 'Cluster'].includes(instance.name)) || instance.name === 'RedisClient';
+  return isRedis && (chained || !REDIS_SYNC_METHODS.has(method));
+}

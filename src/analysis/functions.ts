@@ -1,4 +1,4 @@
-import { Node, SyntaxKind } from 'ts-morph';
+import { Node, SyntaxKind, ts } from 'ts-morph';
 import type {
   ArrowFunction,
   CallExpression,
@@ -189,9 +189,21 @@ export function functionName(fn: FunctionLike): string {
   return 'anonymous function';
 }
 
-/** The name under which an expression is called or passed, for messages. */
+/** How long a quoted expression may be before its arguments are left out: `queue.add(…)`. */
+const MAX_LABEL_LENGTH = 40;
+
+const printer = ts.createPrinter({ removeComments: true, newLine: ts.NewLineKind.LineFeed });
+
+/**
+ * The name under which an expression is called or passed, for messages: its code on one line,
+ * comments left out, and for a long call the callee with its arguments elided
+ * (`refreshStatusPage(…).then(…)`).
+ */
 export function expressionLabel(node: Expression | Node): string {
-  const text = node.getText().replace(/\s+/g, ' ');
+  const text = printer.printNode(ts.EmitHint.Unspecified, node.compilerNode, node.getSourceFile().compilerNode).replace(/\s+/g, ' ');
+  if (text.length <= MAX_LABEL_LENGTH) return text;
+  if (Node.isCallExpression(node)) return `${expressionLabel(node.getExpression())}(…)`;
+  if (Node.isPropertyAccessExpression(node)) return `${expressionLabel(node.getExpression())}.${node.getName()}`;
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

@@ -87,8 +87,11 @@ function literalText(node: Node | undefined): string | undefined {
 /** A property of an object literal, or of the object literal a `createRoute({…})` call or a `const` holds. */
 function routeOptionText(options: Node | undefined, key: string): string | undefined {
   let node = options === undefined ? undefined : unwrapExpression(options);
-  if (node !== undefined && Node.isIdentifier(node)) {
-    const declaration = node.getSymbol()?.getDeclarations()[0];
+  // `route`, or `routes.list` from `import * as routes from './monitors.routes.js'`.
+  const name = node !== undefined && Node.isPropertyAccessExpression(node) ? node.getNameNode() : node;
+  if (name !== undefined && Node.isIdentifier(name)) {
+    const symbol = name.getSymbol();
+    const declaration = (symbol?.getAliasedSymbol() ?? symbol)?.getDeclarations()[0];
     node = declaration !== undefined && Node.isVariableDeclaration(declaration) ? declaration.getInitializer() : undefined;
   }
   if (node !== undefined && Node.isCallExpression(node)) node = node.getArguments()[0];

@@ -113,7 +113,8 @@ export function resolveFunction(expression: Node | undefined): FunctionLike | un
   if (aliased !== undefined) symbol = aliased;
   for (const declaration of symbol.getDeclarations()) {
     if (isFunctionLike(declaration)) return declaration;
-    if (Node.isVariableDeclaration(declaration) || Node.isPropertyAssignment(declaration)) {
+    // `const f = () => …`, `{ f: () => … }`, a class field `private f = async () => …`.
+    if (Node.isVariableDeclaration(declaration) || Node.isPropertyAssignment(declaration) || Node.isPropertyDeclaration(declaration)) {
       const initializer = declaration.getInitializer();
       if (initializer !== undefined) {
         const inner = unwrapExpression(initializer);
@@ -186,6 +187,11 @@ export function functionName(fn: FunctionLike): string {
   }
   const parent = fn.getParent();
   if (Node.isVariableDeclaration(parent) || Node.isPropertyAssignment(parent)) return parent.getName();
+  if (Node.isPropertyDeclaration(parent)) {
+    const owner = parent.getParent();
+    const ownerName = Node.isClassDeclaration(owner) ? owner.getName() : undefined;
+    return ownerName !== undefined ? `${ownerName}.${parent.getName()}` : parent.getName();
+  }
   return 'anonymous function';
 }
 

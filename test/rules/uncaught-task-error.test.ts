@@ -558,6 +558,42 @@ export async function POST() {
 }
 `,
     },
+
+    {
+      name: 'a class that reschedules itself: a method and a field arrow whose bodies are try/catch/finally cannot reject',
+      code: `
+export class PeriodicRunner {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly task: () => Promise<void>, private readonly everyMs: number) {}
+
+  start(): void {
+    this.timer = setTimeout(() => {
+      this.runOnce();
+    }, this.everyMs);
+    setInterval(this.flush, this.everyMs);
+  }
+
+  private async runOnce(): Promise<void> {
+    try {
+      await this.task();
+    } catch (error) {
+      console.error('periodic task failed', error);
+    } finally {
+      this.start();
+    }
+  }
+
+  private flush = async (): Promise<void> => {
+    try {
+      await fetch('https://metrics.example.com/flush', { method: 'POST' });
+    } catch (error) {
+      console.error('flush failed', error);
+    }
+  };
+}
+`,
+    },
   ],
   invalid: [
     {
@@ -1366,6 +1402,22 @@ export async function invite(formData: FormData) {
         { messageId: 'floatingPromise', line: 7, message: /in POST \/api\/invite: a rejection is logged by Next\.js, then lost; use `after\(\)`/ },
         { messageId: 'floatingPromise', line: 9, message: /in server action invite: a rejection is logged by Next\.js/ },
       ],
+    },
+
+    {
+      name: 'a class field arrow given to setInterval that can reject',
+      code: `
+export class Flusher {
+  start(): void {
+    setInterval(this.flush, 10_000);
+  }
+
+  private flush = async (): Promise<void> => {
+    await fetch('https://metrics.example.com/flush', { method: 'POST' });
+  };
+}
+`,
+      errors: [{ messageId: 'unguardedAsyncCallback', line: 4 }],
     },
   ],
 });

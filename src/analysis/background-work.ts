@@ -29,8 +29,12 @@ export type ReturnedPromise = 'ignored' | 'unhandled' | 'handled';
 /** Who sees an unhandled rejection: Node's default (the process dies) or Next.js (it logs it). */
 export type Host = 'node' | 'next';
 
+/** What starts the work: the rules that care about one kind (in-process tasks, `after()`) ask for it. */
+export type WorkKind = 'task' | 'after' | 'processor' | 'job-loop' | 'cron' | 'timer' | 'handler' | 'hook' | 'helper';
+
 export interface Work {
   role: Role;
+  kind: WorkKind;
   /** The label of the handler, job or callback a helper's chain starts from (its own label otherwise). */
   origin: string;
   /** Where the work runs, for messages: `the POST /orders handler`, `a croner job`, `` `notify()` (from the POST /orders handler) ``. */
@@ -86,6 +90,7 @@ function cronerJob(node: NewExpression): Registration[] {
   return callbackFunctions(callback).map((fn) => ({
     fn,
     role: 'background',
+    kind: 'cron',
     label: 'a croner job',
     returned: errorOption === undefined ? 'unhandled' : 'handled',
     site: callback as Node,
@@ -101,6 +106,7 @@ function cronJob(onTick: Node | undefined, errorHandler: Node | undefined): Regi
   return callbackFunctions(onTick).map((fn) => ({
     fn,
     role: 'background',
+    kind: 'cron',
     label: 'a `cron` job',
     returned: 'handled',
     site: onTick as Node,
@@ -160,7 +166,7 @@ function backgroundRegistrations(sourceFile: SourceFile, index: ProjectIndex): R
         const processors = callbackFunctions(args[1]);
         const sandboxed = processors.length === 0 ? sandboxedProcessor(args[1], index) : undefined;
         const name = Node.isStringLiteral(args[0]) ? `the \`${args[0].getLiteralValue()}\` queue processor` : 'a queue processor';
-        for (const fn of sandboxed === undefined ? processors : [sandboxed]) found.push({ fn, role: 'background', label: name, returned: 'handled', site: args[1] });
+        for (const fn of sandboxed === undefined ? processors : [sandboxed]) found.push({ fn, role: 'background', kind: 'processor', label: name, returned: 'handled', site: args[1] });
       } else if (isExportOf(constructed, CRONER, 'Cron')) {
         found.push(...cronerJob(node));
       } else if (isExportOf(constructed, CRON, 'CronJob')) {
@@ -174,7 +180,7 @@ function backgroundRegistrations(sourceFile: SourceFile, index: ProjectIndex): R
     const timer = timerCallback(node);
     if (timer !== undefined) {
       const label = `a \`${expressionLabel(callee)}()\` callback`;
-      for (const fn of callbackFunctions(timer)) found.push({ fn, role: 'background', label, returned: 'ignored', site: timer, ...nextHost });
+      for (const fn of callbackFunctions(timer)) found.push({ fn, role: 'background', kind: 'timer', label, returned: 'ignored', site: timer, ...nextHost });
       return;
     }
     if (Node.isPropertyAccessExpression(callee) && callee.getName() === 'from' && isExportOf(callee.getExpression(), CRON, 'CronJob')) {
@@ -183,18 +189,18 @@ function backgroundRegistrations(sourceFile: SourceFile, index: ProjectIndex): R
     }
     const scheduled = referencedExport(callee);
     if (scheduled !== undefined && NODE_CRON.includes(scheduled.module as 'node-cron') && ['schedule', 'createTask'].includes(scheduled.name)) {
-      for (const fn of callbackFunctions(args[1])) found.push({ fn, role: 'background', label: 'a node-cron job', returned: 'handled', site: args[1] as Node });
+      for (const fn of callbackFunctions(args[1])) found.push({ fn, role: 'background', kind: 'cron', label: 'a node-cron job', returned: 'handled', site: args[1] as Node });
       return;
     }
     if (isExportOf(callee, NEXT_SERVER, 'after')) {
-      for (const fn of callbackFunctions(args[0])) found.push({ fn, role: 'background', label: 'an `after()` callback', returned: 'handled', site: args[0] as Node, host: 'next' });
+      for (const fn of callbackFunctions(args[0])) found.push({ fn, role: 'background', kind: 'after', label: 'an `after()` callback', returned: 'handled', site: args[0] as Node, host: 'next' });
     }
   });
   // Functions that pull jobs by hand (`await worker.getNextJob(token)` in a loop) are job processing too.
   for (const call of callsIn(sourceFile, { enterNestedFunctions: true })) {
     if (calleeName(call) !== 'getNextJob') continue;
     const fn = call.getFirstAncestor(isFunctionLike) as FunctionLike | undefined;
-    if (fn !== undefined) found.push({ fn, role: 'background', label: `the job loop \`${functionName(fn)}\``, returned: 'handled', site: fn, ...nextHost });
+    if (fn !== undefined) found.push({ fn, role: 'background', kind: 'job-loop', label: `the job loop \`${functionName(fn)}\``, returned: 'handled', site: fn, ...nextHost });
   }
   return found;
 }
@@ -243,14 +249,14 @@ export function projectWorks(index: ProjectIndex): Map<FunctionLike, Work> {
   for (const file of files) for (const registration of backgroundRegistrations(file, index)) register(registration);
   for (const task of index.taskFunctions()) {
     const name = functionName(task.fn);
-    register({ fn: task.fn, role: 'background', label: name === 'anonymous function' ? 'a task' : `the task \`${name}\``, returned: 'handled', site: task.registration, host: 'node' });
+    register({ fn: task.fn, role: 'background', kind: 'task', label: name === 'anonymous function' ? 'a task' : `the task \`${name}\``, returned: 'handled', site: task.registration, host: 'node' });
   }
   for (const file of files) {
     for (const handler of index.handlersIn(file)) {
-      register({ fn: handler.fn, role: 'handler', label: handlerLabel(handler, index), returned: 'handled', site: handler.fn, handler, ...(handler.framework === 'next' ? { host: 'next' } : {}) });
+      register({ fn: handler.fn, role: 'handler', kind: 'handler', label: handlerLabel(handler, index), returned: 'handled', site: handler.fn, handler, ...(handler.framework === 'next' ? { host: 'next' } : {}) });
     }
     for (const { event, hook } of fastifyHooks(file)) {
-      for (const fn of callbackFunctions(hook)) register({ fn, role: 'handler', label: `a Fastify \`${event}\` hook`, returned: 'handled', site: hook });
+      for (const fn of callbackFunctions(hook)) register({ fn, role: 'handler', kind: 'hook', label: `a Fastify \`${event}\` hook`, returned: 'handled', site: hook });
     }
   }
   const queue: { fn: FunctionLike; work: Work; depth: number }[] = [...works].map(([fn, work]) => ({ fn, work, depth: 0 }));
@@ -267,6 +273,7 @@ export function projectWorks(index: ProjectIndex): Map<FunctionLike, Work> {
       }
       const helper: Work = {
         role: 'helper',
+        kind: 'helper',
         origin: item.work.origin,
         label: `\`${functionName(callee)}()\` (from ${item.work.handler?.route ?? item.work.origin})`,
         returned: 'handled',

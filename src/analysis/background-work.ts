@@ -3,7 +3,7 @@ import { Node } from 'ts-morph';
 import type { CallExpression, NewExpression, SourceFile } from 'ts-morph';
 import { calleeName, callsIn, expressionLabel, functionName, isFunctionLike, isInside, isProjectCode, resolveCallee, resolveFunction, unwrapExpression, wrappedFunctions, type FunctionLike } from './functions.js';
 import { fastifyHooks, type Handler } from './handlers.js';
-import { BULLMQ, CRON, CRONER, isExportOf, NEXT_SERVER, NODE_CRON, referencedExport } from './libraries.js';
+import { BULLMQ, CRON, CRONER, instanceOf, isExportOf, NEXT_SERVER, NODE_CRON, referencedExport } from './libraries.js';
 import type { ProjectIndex } from './project-index.js';
 import { timerCallback } from './promises.js';
 import { isRuntimeFile } from './runtime.js';
@@ -30,7 +30,7 @@ export type ReturnedPromise = 'ignored' | 'unhandled' | 'handled';
 export type Host = 'node' | 'next';
 
 /** What starts the work: the rules that care about one kind (in-process tasks, `after()`) ask for it. */
-export type WorkKind = 'task' | 'after' | 'processor' | 'job-loop' | 'cron' | 'timer' | 'handler' | 'hook' | 'helper';
+export type WorkKind = 'task' | 'after' | 'processor' | 'job-loop' | 'cron' | 'timer' | 'listener' | 'handler' | 'hook' | 'helper';
 
 export interface Work {
   role: Role;
@@ -183,6 +183,12 @@ function backgroundRegistrations(sourceFile: SourceFile, index: ProjectIndex): R
       for (const fn of callbackFunctions(timer)) found.push({ fn, role: 'background', kind: 'timer', label, returned: 'ignored', site: timer, ...nextHost });
       return;
     }
+    const listener = bullmqListener(node);
+    if (listener !== undefined) {
+      const label = `a \`${listener.event}\` listener`;
+      for (const fn of callbackFunctions(listener.callback)) found.push({ fn, role: 'background', kind: 'listener', label, returned: 'ignored', site: listener.callback });
+      return;
+    }
     if (Node.isPropertyAccessExpression(callee) && callee.getName() === 'from' && isExportOf(callee.getExpression(), CRON, 'CronJob')) {
       found.push(...cronJob(objectProperty(args[0], 'onTick'), objectProperty(args[0], 'errorHandler')));
       return;
@@ -203,6 +209,23 @@ function backgroundRegistrations(sourceFile: SourceFile, index: ProjectIndex): R
     if (fn !== undefined) found.push({ fn, role: 'background', kind: 'job-loop', label: `the job loop \`${functionName(fn)}\``, returned: 'handled', site: fn, ...nextHost });
   }
   return found;
+}
+
+const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
+const BULLMQ_EMITTERS = new Set(['Worker', 'Queue', 'QueueEvents', 'FlowProducer']);
+
+/**
+ * `worker.on('failed', listener)` on a BullMQ Worker, Queue, QueueEvents or FlowProducer: an
+ * EventEmitter listener, whose returned promise nobody looks at.
+ */
+export function bullmqListener(call: CallExpression): { receiver: Node; event: string; callback: Node } | undefined {
+  const callee = unwrapExpression(call.getExpression());
+  const [event, callback] = call.getArguments();
+  if (!Node.isPropertyAccessExpression(callee) || !LISTENER_METHODS.has(callee.getName()) || event === undefined || callback === undefined) return undefined;
+  if (!Node.isStringLiteral(event) && !Node.isNoSubstitutionTemplateLiteral(event)) return undefined;
+  const instance = instanceOf(callee.getExpression());
+  if (instance === undefined || !(BULLMQ as readonly string[]).includes(instance.module) || !BULLMQ_EMITTERS.has(instance.name)) return undefined;
+  return { receiver: callee.getExpression(), event: event.getLiteralValue(), callback };
 }
 
 function handlerLabel(handler: Handler, index: ProjectIndex): string {

@@ -130,7 +130,11 @@ export function resolveCallee(call: CallExpression): FunctionLike | undefined {
   const callee = unwrapExpression(call.getExpression());
   // An inline IIFE runs now; treat it like any other call into project code.
   if (isFunctionLike(callee)) return callee;
-  if (Node.isCallExpression(callee)) return wrappedFunctions(callee)[0];
+  // Only a wrapper the project defines is known to call what it wraps: `passport.authenticate(name, cb)(req, res)` is not `cb`.
+  if (Node.isCallExpression(callee)) {
+    const wrapper = resolveFunction(unwrapExpression(callee.getExpression()));
+    return wrapper !== undefined && isProjectCode(wrapper) ? wrappedFunctions(callee)[0] : undefined;
+  }
   return resolveFunction(callee);
 }
 

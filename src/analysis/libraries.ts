@@ -61,10 +61,10 @@ function requiredModule(expression: Node | undefined, name: string): ImportedNam
 export function referencedExport(expression: Node): ImportedName | undefined {
   const node = unwrapExpression(expression);
   if (Node.isIdentifier(node)) return importOf(node);
-  if (Node.isPropertyAccessExpression(node)) {
-    const owner = importOf(unwrapExpression(node.getExpression()));
+  if (Node.isPropertyAccessExpression(node) || Node.isQualifiedName(node)) {
+    const owner = importOf(Node.isQualifiedName(node) ? node.getLeft() : unwrapExpression(node.getExpression()));
     if (owner === undefined || (owner.name !== '*' && owner.name !== 'default')) return undefined;
-    return { module: owner.module, name: node.getName() };
+    return { module: owner.module, name: Node.isQualifiedName(node) ? node.getRight().getText() : node.getName() };
   }
   return undefined;
 }
@@ -147,16 +147,32 @@ const NODE_REDIS = ['redis', '@redis/client'] as const;
 /** Globals that return a promise whatever the project's `lib` and `@types` say. */
 const ASYNC_GLOBALS = new Set(['fetch']);
 
-/** The library class an expression is an instance of, from the `new` or factory call that made it. */
-function instanceOf(expression: Node): ImportedName | undefined {
+/**
+ * The library class an expression is an instance of: from the `new` or factory call that made it,
+ * or from the type its variable or parameter is annotated with (`worker: Worker` from bullmq).
+ */
+export function instanceOf(expression: Node): ImportedName | undefined {
   const construction = constructionOf(expression);
   if (construction !== undefined) return referencedExport(construction.getExpression());
+  const annotated = annotatedClass(expression);
+  if (annotated !== undefined) return annotated;
   const factory = factoryCallOf(expression);
   if (factory !== undefined) {
     const made = referencedExport(factory.getExpression());
     if (made !== undefined && (NODE_REDIS as readonly string[]).includes(made.module) && made.name === 'createClient') return { module: made.module, name: 'RedisClient' };
   }
   return bullmqJobParameter(expression) ? { module: 'bullmq', name: 'Job' } : undefined;
+}
+
+/** `worker: Worker`, `private readonly queue: Queue<Job>`: the imported class a declaration is annotated with. */
+function annotatedClass(expression: Node): ImportedName | undefined {
+  const node = unwrapExpression(expression);
+  const target = Node.isPropertyAccessExpression(node) ? node.getNameNode() : node;
+  if (!Node.isIdentifier(target)) return undefined;
+  const declaration = target.getSymbol()?.getDeclarations()[0];
+  if (declaration === undefined || !(Node.isParameterDeclaration(declaration) || Node.isVariableDeclaration(declaration) || Node.isPropertyDeclaration(declaration))) return undefined;
+  const typeNode = declaration.getTypeNode();
+  return typeNode !== undefined && Node.isTypeReference(typeNode) ? referencedExport(typeNode.getTypeName()) : undefined;
 }
 
 /** `const client = createClient(…)`: the call that made a value, when it is held in a `const`. */

@@ -67,6 +67,11 @@ const diskEnvironment: ProjectEnvironment = {
 
 const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts'];
 
+/** `orders.test.ts`, `queue.spec.ts`, `__tests__/…`: code that runs under a test runner, not in production. */
+export function isTestFile(sourceFile: SourceFile): boolean {
+  return /(?:[._](?:test|spec)\.[cm]?[jt]sx?$)|[\\/]__tests__[\\/]/.test(sourceFile.getFilePath());
+}
+
 /**
  * Facts about the whole project that rules share: handlers, task functions, which functions end up
  * adding tasks, client files, the Express version. Computed lazily, once per lint run.

@@ -1,7 +1,7 @@
 import { Node } from 'ts-morph';
 import type { CallExpression, CatchClause } from 'ts-morph';
 import { isFunctionLike, isProjectCode, resolveCallee, resolveFunction, unwrapExpression, type FunctionLike } from './functions.js';
-import { typeIsThenable } from './promises.js';
+import { isPromiseValued, typeIsThenable } from './promises.js';
 
 /**
  * Whether a promise can reject, decided from the code behind it: a floating promise that cannot reject
@@ -24,10 +24,10 @@ const verdicts = new WeakMap<FunctionLike, Node | null>();
 const inProgress = new WeakSet<FunctionLike>();
 
 /**
- * Whether a value may be a promise: thenable by its type, or of unknown type (dependencies not
- * installed) and awaited or returned, where the code itself says it expects one.
+ * Whether an awaited value may be a promise: thenable by its type, or of unknown type (dependencies
+ * not installed), where the `await` itself says the code expects one.
  */
-function mayBePromise(expression: Node): boolean {
+function mayBeAwaitedPromise(expression: Node): boolean {
   const node = unwrapExpression(expression);
   const type = node.getType();
   if (typeIsThenable(type)) return true;
@@ -46,7 +46,25 @@ export function canReject(expression: Node, depth = 0): boolean {
   if (Node.isConditionalExpression(node)) return canReject(node.getWhenTrue(), depth) || canReject(node.getWhenFalse(), depth);
   if (Node.isIdentifier(node)) return identifierCanReject(node, depth);
   if (Node.isCallExpression(node)) return callCanReject(node, depth);
+  // `new Promise((resolve) => setTimeout(resolve, ms))`: an executor that takes no `reject` only throws synchronously.
+  if (Node.isNewExpression(node) && node.getExpression().getText() === 'Promise') {
+    const executor = resolveFunction(node.getArguments()[0]);
+    return executor === undefined || executor.getParameters().length >= 2;
+  }
   return true;
+}
+
+/** Calls that release a resource: awaited in a `finally`, their failure is not the work's (`await queryRunner.release()`). */
+const CLEANUP_METHODS = new Set(['release', 'close', 'quit', 'disconnect', 'end', 'destroy', 'unlock', 'releaseLock']);
+
+function isCleanupInFinally(awaited: Node): boolean {
+  const operand = Node.isAwaitExpression(awaited) ? unwrapExpression(awaited.getExpression()) : awaited;
+  if (!Node.isCallExpression(operand)) return false;
+  const callee = unwrapExpression(operand.getExpression());
+  if (!Node.isPropertyAccessExpression(callee) || !CLEANUP_METHODS.has(callee.getName())) return false;
+  const tryStatement = awaited.getFirstAncestor((ancestor) => Node.isTryStatement(ancestor) || isFunctionLike(ancestor));
+  const finallyBlock = tryStatement !== undefined && Node.isTryStatement(tryStatement) ? tryStatement.getFinallyBlock() : undefined;
+  return finallyBlock !== undefined && awaited.getPos() >= finallyBlock.getPos() && awaited.getEnd() <= finallyBlock.getEnd();
 }
 
 /** `const p = save(); … p` is `save()`; anything else named (a parameter, a field) may hold any promise. */
@@ -75,7 +93,7 @@ function callCanReject(call: CallExpression, depth: number): boolean {
     const base = callee.getExpression();
     const receiver = unwrapExpression(base);
     if (Node.isIdentifier(receiver) && receiver.getText() === 'Promise') {
-      if (method === 'resolve') return args[0] !== undefined && mayBePromise(args[0]) && canReject(args[0], depth);
+      if (method === 'resolve') return args[0] !== undefined && isPromiseValued(args[0]) && canReject(args[0], depth);
       if (method === 'allSettled') return false;
       if (['all', 'race', 'any'].includes(method)) return promiseListCanReject(args[0], depth);
       return true;
@@ -103,7 +121,7 @@ function isUndefinedValue(node: Node): boolean {
 function promiseListCanReject(list: Node | undefined, depth: number): boolean {
   if (list === undefined) return false;
   const node = unwrapExpression(list);
-  if (Node.isArrayLiteralExpression(node)) return node.getElements().some((element) => mayBePromise(element) && canReject(element, depth));
+  if (Node.isArrayLiteralExpression(node)) return node.getElements().some((element) => mayBeAwaitedPromise(element) && canReject(element, depth));
   if (Node.isCallExpression(node)) {
     const callee = unwrapExpression(node.getExpression());
     if (Node.isPropertyAccessExpression(callee) && callee.getName() === 'map') return callbackCanReject(node.getArguments()[0], depth);
@@ -144,7 +162,8 @@ export function rejectionPoint(fn: FunctionLike, depth = 0, catchHandles: (claus
 function expressionBodyRejection(fn: FunctionLike, body: Node, depth: number): Node | undefined {
   const value = unwrapExpression(body);
   if (Node.isAwaitExpression(value)) return fn.isAsync() && canReject(value.getExpression(), depth) ? value : undefined;
-  return mayBePromise(value) && canReject(value, depth) ? value : undefined;
+  // A returned value of unknown type is not taken for a promise: `return res.json(…)` without Express's types.
+  return isPromiseValued(value) && canReject(value, depth) ? value : undefined;
 }
 
 function blockRejectionPoint(fn: FunctionLike, body: Node, depth: number, catchHandles: (clause: CatchClause) => boolean): Node | undefined {
@@ -155,10 +174,10 @@ function blockRejectionPoint(fn: FunctionLike, body: Node, depth: number, catchH
     if (Node.isReturnStatement(node)) {
       // `return p` hands p's rejection to the caller even inside try; only `return await p` is caught.
       const value = node.getExpression();
-      if (value !== undefined && !Node.isAwaitExpression(unwrapExpression(value)) && mayBePromise(value) && canReject(value, depth)) point = node;
+      if (value !== undefined && !Node.isAwaitExpression(unwrapExpression(value)) && isPromiseValued(value) && canReject(value, depth)) point = node;
     } else if (isAsync && Node.isAwaitExpression(node)) {
       const operand = node.getExpression();
-      if (!isCaught(node, body, catchHandles) && mayBePromise(operand) && canReject(operand, depth)) point = node;
+      if (!isCaught(node, body, catchHandles) && !isCleanupInFinally(node) && mayBeAwaitedPromise(operand) && canReject(operand, depth)) point = node;
     } else if (isAsync && Node.isForOfStatement(node) && node.isAwaited()) {
       if (!isCaught(node, body, catchHandles)) point = node;
     } else if (isAsync && Node.isThrowStatement(node)) {

@@ -15,7 +15,7 @@ import {
   unwrapExpression,
   type FunctionLike,
 } from '../analysis/functions.js';
-import type { ProjectIndex } from '../analysis/project-index.js';
+import { isTestFile, type ProjectIndex } from '../analysis/project-index.js';
 import { judgePromiseChain, TIMER_FUNCTIONS } from '../analysis/promises.js';
 import { collectionInstallation, COLLECTION_PROPERTY, collectionOrigin, isNewOf, isRuntimeFile, isTypeReferenceTo, TASK_CLASS, TASKS_CLASS } from '../analysis/runtime.js';
 import { defineRule } from './rule.js';
@@ -181,10 +181,6 @@ function classifyRun(run: CallExpression): RunUse {
   }
   if (Node.isVoidExpression(parent) || Node.isExpressionStatement(parent)) return handled ? 'startedHandled' : 'detached';
   return 'other';
-}
-
-function isTestFile(sourceFile: SourceFile): boolean {
-  return /(?:[._](?:test|spec)\.[cm]?[jt]sx?$)|[\\/]__tests__[\\/]/.test(sourceFile.getFilePath());
 }
 
 /** A middleware that installs a collection and passes the request on (`next()`): a hand-written adapter. */

@@ -24,7 +24,7 @@ const MESSAGES: Record<MessageId, string> = {
   unguardedAsyncCallback: '{{callback}} can reject and nothing catches it: a rejection {{consequence}}{{also}}; {{advice}}.',
   emptyCatch: 'This empty `catch` in {{place}} hides the failure, so nobody learns the work did not happen; report or rethrow the error.',
   swallowedRejection: '`{{handler}}` drops the rejection in {{place}}, so nobody learns the work did not happen; report the error instead.',
-  unhandledExpress4Handler: 'Express 4 ignores the promise {{place}} returns: a rejection {{consequence}} and the request hangs; catch it and call `next(err)`.',
+  unhandledExpress4Handler: 'Express 4 ignores what {{place}} returns: a rejection here {{consequence}} and hangs the request; catch it and call `next(err)`.',
 };
 
 /** Related locations and path steps shown per finding; GitHub shows no more. */
@@ -131,14 +131,14 @@ function droppedValueProblems(expression: Node, judged: Judged): Problem<Message
       const inner = unwrapExpression(node.getExpression());
       if (!isPromiseValued(inner) || isRuntimeRunChain(inner)) continue;
       const verdict = judgePromiseChain(inner);
-      if (verdict.kind === 'swallowed' && work.role !== 'background') problems.push(swallowed(verdict.handler, judged));
+      if (verdict.kind === 'swallowed' && work.role !== 'background' && canReject(promiseChainBase(inner))) problems.push(swallowed(verdict.handler, judged));
       else if (verdict.kind === 'unhandled' && canReject(inner)) problems.push(problem(node, 'voidPromise', inner));
       continue;
     }
     if (!Node.isCallExpression(node) || isRuntimeRunChain(node)) continue;
     if (isPromiseValued(node)) {
       const verdict = judgePromiseChain(node);
-      if (verdict.kind === 'swallowed' && work.role !== 'background') problems.push(swallowed(verdict.handler, judged));
+      if (verdict.kind === 'swallowed' && work.role !== 'background' && canReject(promiseChainBase(node))) problems.push(swallowed(verdict.handler, judged));
       if (verdict.kind !== 'unhandled' || !canReject(node)) continue;
       const messageId = verdict.reason === 'thenWithoutRejectionHandler' ? 'thenWithoutCatch' : 'floatingPromise';
       problems.push(problem(node, messageId, node));
@@ -177,7 +177,8 @@ function bodyProblems(fn: FunctionLike, judged: Judged, works: ReadonlyMap<Funct
       if (Node.isPropertyAccessExpression(callee) && !isRuntimeRunChain(node)) {
         const method = callee.getName();
         const handler = method === 'catch' ? node.getArguments()[0] : method === 'then' ? node.getArguments()[1] : undefined;
-        if (handler !== undefined && isSwallowingHandler(handler)) problems.push(swallowed(handler, judged));
+        // `.catch(() => {})` on a promise that cannot reject drops nothing.
+        if (handler !== undefined && isSwallowingHandler(handler) && canReject(callee.getExpression())) problems.push(swallowed(handler, judged));
       }
     }
     node.forEachChild(visit);
@@ -240,13 +241,13 @@ function express4Problems(fn: FunctionLike, { work, index }: Judged): Problem<Me
     });
   const point = rejectionPoint(fn, 0, catchHandles);
   if (point === undefined) return [];
-  const asyncKeyword = fn.getModifiers().find((modifier) => modifier.getText() === 'async') ?? fn;
+  // Reported where the rejection comes from (a rollback awaited in the catch is the classic one), with the handler as the path's start.
   return [
     {
-      node: asyncKeyword,
+      node: point,
       messageId: 'unhandledExpress4Handler',
-      data: { place: handler.route === undefined ? work.label : `the ${handler.route} handler`, consequence: consequence(work, fn, index) },
-      related: [{ node: point, message: 'This can reject, and nothing passes the error to `next`.' }],
+      data: { place: work.label, consequence: consequence(work, fn, index) },
+      path: [{ node: fn, message: `${capitalised(work.label)}: Express 4 does not look at the promise it returns.` }],
     },
   ];
 }

@@ -594,6 +594,82 @@ export class PeriodicRunner {
 }
 `,
     },
+
+    {
+      name: 'false alarms seen on real backends: untyped return res.json() in try/catch, a sleep, passport callbacks, .catch(() => {}) on what cannot reject',
+      code: `
+import express from 'express';
+import passport from 'passport';
+import { readFile } from 'node:fs/promises';
+
+const app = express();
+const timers = new Map<string, NodeJS.Timeout>();
+
+async function appVersion(): Promise<string> {
+  try {
+    const text = await readFile('package.json', 'utf8');
+    return JSON.parse(text).version;
+  } catch {
+    return '';
+  }
+}
+
+async function track(event: string): Promise<void> {
+  const version = await appVersion();
+  console.log(event, version);
+}
+
+async function unregister(id: string): Promise<void> {
+  const timer = timers.get(id);
+  if (timer) clearTimeout(timer);
+  timers.delete(id);
+}
+
+async function deliver(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    try {
+      await fetch(url);
+      return;
+    } catch (error) {
+      console.error(error);
+    }
+  }
+}
+
+app.get('/items/:id', async (req: any, res: any, next: any) => {
+  try {
+    const item = await fetch(\`https://items.example.com/\${req.params.id}\`);
+    return res.json(await item.json());
+  } catch (error) {
+    next(error);
+  }
+});
+
+app.post('/login', (req, res, next) => {
+  passport.authenticate('local', async (err: unknown, user: unknown) => {
+    if (err || !user) return next(err);
+    res.sendStatus(204);
+  })(req, res, next);
+});
+
+app.post('/signup', (req, res) => {
+  track('signup');
+  setTimeout(() => {
+    unregister(String(req.body.id)).catch(() => {});
+  }, 60_000);
+  setImmediate(async () => {
+    try {
+      await fetch('https://hooks.example.com');
+    } catch {
+      await deliver('https://callbacks.example.com');
+    }
+  });
+  res.sendStatus(201);
+});
+`,
+      files: { 'package.json': JSON.stringify({ dependencies: { express: '^4.21.2', passport: '^0.7.0' } }) },
+    },
   ],
   invalid: [
     {
@@ -1025,6 +1101,7 @@ async function post(url: string): Promise<void> {
 
 export async function sendReceipt(orderId: string): Promise<void> {
   post(\`https://mail.example.com/receipts/\${orderId}\`);
+  await post(\`https://mail.example.com/copies/\${orderId}\`);
 }
 `,
       },
@@ -1347,11 +1424,27 @@ app.post('/orders/:id/refund', async (req, res, next) => {
   }
   res.sendStatus(202);
 });
+
+declare const db: { begin(): Promise<void>; commit(): Promise<void>; rollback(): Promise<void>; release(): Promise<void> };
+
+app.post('/orders', async (req, res, next) => {
+  try {
+    await db.begin();
+    await db.commit();
+    res.sendStatus(201);
+  } catch (error) {
+    await db.rollback();
+    next(error);
+  } finally {
+    await db.release();
+  }
+});
 `,
       files: { 'package.json': JSON.stringify({ dependencies: { express: '~4.18.2' } }) },
       errors: [
-        { messageId: 'unhandledExpress4Handler', line: 11, message: /^Express 4 ignores the promise the GET \/orders\/:id handler returns: a rejection crashes the process and the request hangs/ },
-        { messageId: 'unhandledExpress4Handler', line: 15 },
+        { messageId: 'unhandledExpress4Handler', line: 12, message: /^Express 4 ignores what GET \/orders\/:id returns: a rejection here crashes the process and hangs the request/, pathLines: [11] },
+        { messageId: 'unhandledExpress4Handler', line: 17 },
+        { messageId: 'unhandledExpress4Handler', line: 32, message: /POST \/orders returns: a rejection here/ },
       ],
     },
     {

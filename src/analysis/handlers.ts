@@ -210,7 +210,13 @@ function isRequestTyped(fn: FunctionLike): boolean {
 export function findHandlers(sourceFile: SourceFile): Handler[] {
   const found = new Map<FunctionLike, Handler>();
   const add = (fn: FunctionLike | undefined, framework?: Framework, details: Pick<Handler, 'route' | 'wrapped'> = {}): void => {
-    if (fn === undefined || found.has(fn)) return;
+    if (fn === undefined) return;
+    const known = found.get(fn);
+    if (known !== undefined) {
+      // Seen by its parameter types first, then at its route: the route names it better.
+      known.route ??= details.route;
+      return;
+    }
     const shape = frameworkOf(fn);
     found.set(fn, { fn, ...shape, ...(framework !== undefined ? { framework } : {}), ...definedOnly(details) });
   };

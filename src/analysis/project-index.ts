@@ -232,12 +232,18 @@ export class ProjectIndex {
   handlersIn(sourceFile: SourceFile): Handler[] {
     if (this.handlersByFile === undefined) {
       const byFile = new Map<SourceFile, Handler[]>();
-      const seen = new Set<FunctionLike>();
+      const seen = new Map<FunctionLike, Handler>();
       for (const file of this.project.getSourceFiles()) {
         if (file.isDeclarationFile() || file.isInNodeModules()) continue;
         for (const handler of findHandlers(file)) {
-          if (seen.has(handler.fn)) continue;
-          seen.add(handler.fn);
+          const known = seen.get(handler.fn);
+          if (known !== undefined) {
+            // A controller method typed in its own file and registered in a router file: the router knows its route.
+            known.route ??= handler.route;
+            if (handler.wrapped === true) known.wrapped = true;
+            continue;
+          }
+          seen.set(handler.fn, handler);
           const home = handler.fn.getSourceFile();
           byFile.set(home, [...(byFile.get(home) ?? []), handler]);
         }

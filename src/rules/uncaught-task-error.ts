@@ -1,8 +1,9 @@
 import { Node } from 'ts-morph';
-import type { CatchClause, SourceFile } from 'ts-morph';
+import type { CatchClause, NewExpression, SourceFile } from 'ts-morph';
 import { projectWorks, type Work } from '../analysis/background-work.js';
-import { calleeName, chainRoot, expressionLabel, functionName, isFunctionLike, resolveFunction, unwrapExpression, type FunctionLike } from '../analysis/functions.js';
-import type { ProjectIndex } from '../analysis/project-index.js';
+import { calleeName, chainRoot, expressionLabel, functionName, isFunctionLike, outermostWrapper, resolveFunction, unwrapExpression, type FunctionLike } from '../analysis/functions.js';
+import { BULLMQ, isNewOfExport } from '../analysis/libraries.js';
+import { isTestFile, type ProjectIndex } from '../analysis/project-index.js';
 import { isCommentedBlock, isPromiseArrayValued, isPromiseValued, isSwallowingHandler, judgePromiseChain, promiseChainBase } from '../analysis/promises.js';
 import { canReject, functionCanReject, rejectionPoint } from '../analysis/rejection.js';
 import { isNewOf, isRequestCollectionAccess, isRuntimeFile, TASK_CLASS, TASKS_CLASS } from '../analysis/runtime.js';
@@ -15,7 +16,8 @@ type MessageId =
   | 'unguardedAsyncCallback'
   | 'emptyCatch'
   | 'swallowedRejection'
-  | 'unhandledExpress4Handler';
+  | 'unhandledExpress4Handler'
+  | 'workerWithoutErrorListener';
 
 const MESSAGES: Record<MessageId, string> = {
   floatingPromise: '`{{call}}` is not awaited or caught in {{place}}: a rejection {{consequence}}; {{advice}}.',
@@ -24,6 +26,8 @@ const MESSAGES: Record<MessageId, string> = {
   unguardedAsyncCallback: '{{callback}} can reject and nothing catches it: a rejection {{consequence}}{{also}}; {{advice}}.',
   emptyCatch: 'This empty `catch` in {{place}} hides the failure, so nobody learns the work did not happen; report or rethrow the error.',
   swallowedRejection: '`{{handler}}` drops the rejection in {{place}}, so nobody learns the work did not happen; report the error instead.',
+  workerWithoutErrorListener:
+    'This BullMQ `Worker` has no `error` listener: connection and lock errors are only logged and it may stop taking jobs; add `worker.on(\'error\', …)`.',
   unhandledExpress4Handler: 'Express 4 ignores what {{place}} returns: a rejection here {{consequence}} and hangs the request; catch it and call `next(err)`.',
 };
 
@@ -252,6 +256,98 @@ function express4Problems(fn: FunctionLike, { work, index }: Judged): Problem<Me
   ];
 }
 
+const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
+
+/** `x.on('error', …)`: `node` is the `x`. */
+function isErrorListenerReceiver(node: Node): boolean {
+  const access = outermostWrapper(node).getParent();
+  if (access === undefined || !Node.isPropertyAccessExpression(access) || !LISTENER_METHODS.has(access.getName())) return false;
+  const call = access.getParent();
+  const [event] = call !== undefined && Node.isCallExpression(call) ? call.getArguments() : [];
+  return event !== undefined && (Node.isStringLiteral(event) || Node.isNoSubstitutionTemplateLiteral(event)) && event.getLiteralValue() === 'error';
+}
+
+/** `worker.close()`, `worker.on('failed', …)`, `await worker.run()`: uses that keep the worker where the rule can see it. */
+function isMemberUse(node: Node): boolean {
+  const parent = outermostWrapper(node).getParent();
+  return parent !== undefined && Node.isPropertyAccessExpression(parent) && parent.getExpression() === outermostWrapper(node);
+}
+
+/**
+ * Whether the worker a `new Worker(…)` makes gets an `error` listener: chained on it, or on the
+ * variable or field that holds it, in any file of the project. `unknown` when the worker goes where
+ * the rule cannot follow (returned, passed to a function, put in a collection): no finding then.
+ */
+/**
+ * Follows `x.on('failed', f).on('error', g)` up from `x` (each `.on()` returns the emitter): whether
+ * an `error` listener is in the chain, and the chain's outermost expression.
+ */
+function listenerChain(node: Node): { hasErrorListener: boolean; end: Node } {
+  let value: Node = outermostWrapper(node);
+  for (;;) {
+    if (isErrorListenerReceiver(value)) return { hasErrorListener: true, end: value };
+    const access = value.getParent();
+    const call = access?.getParent();
+    if (access === undefined || !Node.isPropertyAccessExpression(access) || !LISTENER_METHODS.has(access.getName()) || call === undefined || !Node.isCallExpression(call)) {
+      return { hasErrorListener: false, end: value };
+    }
+    value = outermostWrapper(call);
+  }
+}
+
+function errorListenerState(construction: NewExpression, index: ProjectIndex): 'attached' | 'missing' | 'unknown' {
+  const { hasErrorListener, end: value } = listenerChain(construction);
+  if (hasErrorListener) return 'attached';
+  const holder = value.getParent();
+  if (holder !== undefined && Node.isExpressionStatement(holder)) return 'missing';
+  let nameNode: Node | undefined;
+  if (holder !== undefined && (Node.isVariableDeclaration(holder) || Node.isPropertyDeclaration(holder)) && holder.getInitializer() === value) nameNode = holder.getNameNode();
+  else if (holder !== undefined && Node.isBinaryExpression(holder) && holder.getOperatorToken().getText() === '=' && holder.getRight() === value) {
+    const target = unwrapExpression(holder.getLeft());
+    nameNode = Node.isPropertyAccessExpression(target) ? target.getNameNode() : target;
+  }
+  const symbol = nameNode !== undefined && Node.isIdentifier(nameNode) ? nameNode.getSymbol() : undefined;
+  if (symbol === undefined || nameNode === undefined) return 'unknown';
+  const name = nameNode.getText();
+  let state: 'attached' | 'missing' | 'unknown' = 'missing';
+  for (const file of index.lintableFiles()) {
+    if (!file.getFullText().includes(name)) continue;
+    file.forEachDescendant((node, traversal) => {
+      if (state !== 'missing') return traversal.stop();
+      if (!Node.isIdentifier(node) || node === nameNode || node.getText() !== name) return undefined;
+      const parent = node.getParent();
+      // Bindings, not uses: the importing file's own identifiers are checked as they come.
+      if (Node.isImportSpecifier(parent) || Node.isExportSpecifier(parent) || Node.isImportClause(parent)) return undefined;
+      const own = node.getSymbol();
+      if (own !== symbol && own?.getAliasedSymbol() !== symbol) return undefined;
+      // `this.worker`: the property access is the use.
+      const use = Node.isPropertyAccessExpression(parent) && parent.getNameNode() === node ? parent : node;
+      if (listenerChain(use).hasErrorListener) state = 'attached';
+      else if (!isMemberUse(use) && !isAssignmentTarget(use)) state = 'unknown';
+      return undefined;
+    });
+    if (state !== 'missing') break;
+  }
+  return state;
+}
+
+function isAssignmentTarget(node: Node): boolean {
+  const parent = outermostWrapper(node).getParent();
+  return parent !== undefined && Node.isBinaryExpression(parent) && parent.getLeft() === outermostWrapper(node) && parent.getOperatorToken().getText() === '=';
+}
+
+/** BullMQ workers in a file that no `error` listener is ever attached to. */
+function workerProblems(sourceFile: SourceFile, index: ProjectIndex): Problem<MessageId>[] {
+  if (!sourceFile.getFullText().includes('Worker') || isTestFile(sourceFile)) return [];
+  const problems: Problem<MessageId>[] = [];
+  sourceFile.forEachDescendant((node) => {
+    if (isNewOfExport(node, BULLMQ, 'Worker') && errorListenerState(node, index) === 'missing') {
+      problems.push({ node, messageId: 'workerWithoutErrorListener', data: {} });
+    }
+  });
+  return problems;
+}
+
 const groupsByIndex = new WeakMap<ProjectIndex, { bodies: Map<SourceFile, [FunctionLike, Work][]>; sites: Map<SourceFile, [FunctionLike, Work][]> }>();
 
 /** Works by the file of their body, and by the file of their first scheduling site (where a callback's own finding goes). */
@@ -289,5 +385,6 @@ export default defineRule({
     for (const [fn, work] of groups.sites.get(sourceFile) ?? []) {
       yield* callbackProblems(fn, { fn, work, index, locations: {} });
     }
+    yield* workerProblems(sourceFile, index);
   },
 });

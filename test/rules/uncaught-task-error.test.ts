@@ -282,6 +282,7 @@ export const worker = new Worker('invoices', async (job) => {
   if (!job.data.id) throw new Error('bad payload');
   await renderInvoice(String(job.data.id));
 });
+worker.on('error', (error) => console.error('worker error', error));
 `,
     },
     {
@@ -556,6 +557,7 @@ export async function POST() {
   after(() => sync());
   return Response.json({ ok: true });
 }
+worker.on('error', (error) => console.error('worker error', error));
 `,
     },
 
@@ -669,6 +671,73 @@ app.post('/signup', (req, res) => {
 });
 `,
       files: { 'package.json': JSON.stringify({ dependencies: { express: '^4.21.2', passport: '^0.7.0' } }) },
+    },
+
+    {
+      name: 'BullMQ workers with an error listener: chained, on the variable, on a class field, in another module, or handed on',
+      code: `
+import { Worker, type Job } from 'bullmq';
+import { logger } from './logger.js';
+
+async function send(job: Job): Promise<void> {
+  await fetch('https://mail.example.com', { method: 'POST', body: JSON.stringify(job.data) });
+}
+
+export const chained = new Worker('a', send).on('error', (error) => logger.error(error));
+const plain = new Worker('b', send);
+plain.on('failed', (job, error) => logger.warn(error)).on('error', (error) => logger.error(error));
+export const shared = new Worker('c', send);
+
+export class Mailer {
+  private readonly worker: Worker;
+  constructor() {
+    this.worker = new Worker('d', send);
+    this.worker.on('error', (error) => logger.error(error));
+  }
+}
+
+export const workers = [new Worker('e', send)];
+export function start(register: (worker: Worker) => void): void {
+  register(new Worker('f', send));
+}
+`,
+      files: {
+        'src/logger.ts': `
+export const logger = { error: (error: unknown) => console.error(error), warn: (error: unknown) => console.warn(error) };
+`,
+        'src/main.ts': `
+import { shared } from './app.js';
+import { logger } from './logger.js';
+
+shared.on('error', (error) => logger.error('worker c', error));
+`,
+      },
+    },
+    {
+      name: 'BullMQ listeners that cannot reject, and a Worker from node:worker_threads',
+      code: `
+import { Worker as ThreadWorker } from 'node:worker_threads';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+
+async function alert(message: string): Promise<void> {
+  try {
+    await fetch('https://alerts.example.com', { method: 'POST', body: message });
+  } catch (error) {
+    console.error('alert failed', error);
+  }
+}
+
+export const worker = new Worker('jobs', async () => 'done');
+worker.on('error', (error) => console.error(error));
+worker.on('failed', async (job, error) => {
+  await alert(\`job \${job?.id} failed: \${error.message}\`);
+});
+export const events = new QueueEvents('jobs');
+events.on('completed', ({ jobId }) => void alert(\`completed \${jobId}\`));
+export const queue = new Queue('jobs');
+queue.on('error', (error) => console.error(error));
+export const thread = new ThreadWorker('./thread.js');
+`,
     },
   ],
   invalid: [
@@ -936,6 +1005,7 @@ export const worker = new Worker('chat', async (job) => {
   callModel(messages);
   return { ok: true };
 });
+worker.on('error', (error) => console.error('worker error', error));
 `,
       errors: [{ messageId: 'floatingPromise', line: 11 }],
     },
@@ -1325,6 +1395,7 @@ app.post('/deliver', async (req, res) => {
 export const worker = new Worker('push', withTracing(async (job: { data: { userId: string } }) => {
   notify(job.data.userId);
 }));
+worker.on('error', (error) => console.error('worker error', error));
 `,
       errors: [
         { messageId: 'floatingPromise', line: 36 },
@@ -1364,6 +1435,7 @@ export const nightly = CronJob.from({
 export const hourly = new CronJob('0 * * * *', async () => {
   await report('hourly');
 }, null, true);
+sandboxed.on('error', (error) => console.error('worker error', error));
 `,
       files: {
         'src/processors/report.ts': `
@@ -1511,6 +1583,39 @@ export class Flusher {
 }
 `,
       errors: [{ messageId: 'unguardedAsyncCallback', line: 4 }],
+    },
+
+    {
+      name: 'BullMQ workers with no error listener anywhere, and an async failed listener that can reject',
+      code: `
+import { Worker, type Job } from 'bullmq';
+
+async function send(job: Job): Promise<void> {
+  await fetch('https://mail.example.com', { method: 'POST', body: JSON.stringify(job.data) });
+}
+
+export const emails = new Worker('emails', send);
+emails.on('completed', (job) => console.log('sent', job.id));
+
+new Worker('receipts', send, { connection: { host: 'localhost' } });
+
+export class Invoices {
+  private worker = new Worker('invoices', send);
+  async stop(): Promise<void> {
+    await this.worker.close();
+  }
+}
+
+emails.on('failed', async (job, error) => {
+  await fetch('https://alerts.example.com', { method: 'POST', body: String(error) });
+});
+`,
+      errors: [
+        { messageId: 'workerWithoutErrorListener', line: 8, message: /^This BullMQ `Worker` has no `error` listener/ },
+        { messageId: 'workerWithoutErrorListener', line: 11 },
+        { messageId: 'workerWithoutErrorListener', line: 14 },
+        { messageId: 'unguardedAsyncCallback', line: 20, message: /^A `failed` listener can reject/ },
+      ],
     },
   ],
 });

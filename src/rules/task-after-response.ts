@@ -1,5 +1,5 @@
 import { Node } from 'ts-morph';
-import type { CallExpression } from 'ts-morph';
+import type { CallExpression, SourceFile } from 'ts-morph';
 import {
   callsIn,
   chainRoot,
@@ -11,7 +11,9 @@ import {
   unwrapExpression,
   type FunctionLike,
 } from '../analysis/functions.js';
+import { projectWorks } from '../analysis/background-work.js';
 import { fastifyHooks, type Handler } from '../analysis/handlers.js';
+import { BULLMQ, instanceOf, isExportOf, NEXT_SERVER } from '../analysis/libraries.js';
 import { isCollectionAddTask, type ProjectIndex } from '../analysis/project-index.js';
 import { timerCallback } from '../analysis/promises.js';
 import { callsAfterResponseIn, directResponse, isAwaitedOrReturned, isContinuationCall, responseEndingMatcher } from '../analysis/response-flow.js';
@@ -21,7 +23,7 @@ import { defineRule } from './rule.js';
 const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
 const RESPONSE_DONE_EVENTS = new Set(['finish', 'close']);
 
-type MessageId = 'afterResponse' | 'insideTask' | 'outlivesHandler';
+type MessageId = 'afterResponse' | 'insideTask' | 'outlivesHandler' | 'enqueueAfterResponse' | 'afterOutsideRequest';
 
 interface OutlivingCallback {
   /** The call that hands the callback over: `setTimeout(…)`, `res.on(…)`, `p.then(…)`, `(async () => …)()`. */
@@ -168,6 +170,84 @@ function lateSites(index: ProjectIndex, call: CallExpression, flowRoot: Function
   return sites;
 }
 
+/** `queue.add(…)`, `queue.addBulk(…)`, `flow.add(…)` on a BullMQ producer: the job is stored once it resolves. */
+function isEnqueue(call: CallExpression): boolean {
+  const callee = unwrapExpression(call.getExpression());
+  if (!Node.isPropertyAccessExpression(callee) || !['add', 'addBulk'].includes(callee.getName())) return false;
+  const instance = instanceOf(callee.getExpression());
+  if (instance !== undefined) return (BULLMQ as readonly string[]).includes(instance.module) && ['Queue', 'FlowProducer'].includes(instance.name);
+  // With BullMQ's types installed, a queue the rule did not see made (injected, returned by a factory).
+  const declaration = callee.getExpression().getType().getSymbol()?.getDeclarations()[0];
+  return declaration !== undefined && ['Queue', 'FlowProducer'].includes(declaration.getSymbol()?.getName() ?? '') && /[\\/]bullmq[\\/]/.test(declaration.getSourceFile().getFilePath());
+}
+
+/** How deep to follow project functions looking for an enqueue. */
+const MAX_ENQUEUE_DEPTH = 6;
+const enqueuePaths = new WeakMap<FunctionLike, string[] | null>();
+
+/** Function names from `fn` down to a BullMQ enqueue it makes (not in nested callbacks), or null. */
+function enqueuePath(fn: FunctionLike, depth = 0): string[] | null {
+  const cached = enqueuePaths.get(fn);
+  if (cached !== undefined) return cached;
+  enqueuePaths.set(fn, null);
+  let path: string[] | null = null;
+  for (const call of callsIn(fn.getBody() ?? fn, { enterNestedFunctions: false })) {
+    if (isEnqueue(call)) {
+      path = [functionName(fn)];
+      break;
+    }
+    const callee = depth < MAX_ENQUEUE_DEPTH ? resolveCallee(call) : undefined;
+    const inner = callee === undefined || callee === fn || callee.getBody() === undefined ? null : enqueuePath(callee, depth + 1);
+    if (inner !== null) {
+      path = [functionName(fn), ...inner];
+      break;
+    }
+  }
+  enqueuePaths.set(fn, path);
+  return path;
+}
+
+/** `await queue.add(…)` after `res.json(…)`: the client heard "accepted" before the job was stored. */
+function* enqueueProblems(handler: Handler, isResponseEnding: (call: CallExpression) => boolean): Generator<Problem<MessageId>> {
+  const paths = new Map<CallExpression, string[]>();
+  const isLateEnqueue = (call: CallExpression): boolean => {
+    if (isEnqueue(call)) {
+      paths.set(call, []);
+      return true;
+    }
+    const callee = resolveCallee(call);
+    const path = callee === undefined || callee === handler.fn || isFunctionLike(unwrapExpression(call.getExpression())) ? null : enqueuePath(callee);
+    if (path !== null) paths.set(call, path);
+    return path !== null;
+  };
+  for (const { call, response } of callsAfterResponseIn(handler.fn, isResponseEnding, isLateEnqueue)) {
+    yield { node: call, messageId: 'enqueueAfterResponse', data: { call: shortCall(call), response: shortCall(response), via: viaText(paths.get(call) ?? []) } };
+  }
+}
+
+/**
+ * `after()` where no request is in scope: at module scope, or in a queue processor, cron job, job
+ * loop or BullMQ listener. Next.js throws there. `after()` inside an `after()` callback is allowed.
+ */
+function* afterOutsideRequestProblems(sourceFile: SourceFile, index: ProjectIndex): Generator<Problem<MessageId>> {
+  if (!sourceFile.getFullText().includes('after')) return;
+  const works = projectWorks(index);
+  for (const call of callsIn(sourceFile, { enterNestedFunctions: true })) {
+    if (!isExportOf(call.getExpression(), NEXT_SERVER, 'after')) continue;
+    let place: string | undefined = 'module scope';
+    for (let fn = enclosingFunction(call); fn !== undefined; fn = enclosingFunction(fn)) {
+      const work = works.get(fn);
+      if (work?.kind === 'after') {
+        place = undefined;
+        break;
+      }
+      place = work !== undefined && ['processor', 'cron', 'job-loop', 'listener'].includes(work.kind) ? work.label : undefined;
+      if (place !== undefined || work !== undefined) break;
+    }
+    if (place !== undefined) yield { node: call, messageId: 'afterOutsideRequest', data: { place } };
+  }
+}
+
 function* handlerProblems(index: ProjectIndex, handler: Handler): Generator<Problem<MessageId>> {
   const isResponseEnding = responseEndingMatcher(handler);
   const outliving = outlivingCallbacks(handler);
@@ -191,6 +271,7 @@ function* handlerProblems(index: ProjectIndex, handler: Handler): Generator<Prob
       }
     }
   }
+  if (handler.responseName !== undefined) yield* enqueueProblems(handler, isResponseEnding);
   for (const entry of outliving) {
     if (respondsItself(entry, isResponseEnding)) continue;
     for (const site of sitesInCallback(index, entry.callback, entry.from)) {
@@ -201,12 +282,15 @@ function* handlerProblems(index: ProjectIndex, handler: Handler): Generator<Prob
 
 export default defineRule({
   id: 'task-after-response',
-  description: 'Disallow adding a task where no live response will carry it: after responding, from inside a task, or in callbacks that outlive the handler.',
+  description:
+    'Disallow background work scheduled where nothing will carry it: a task added after responding, inside a task or in a callback that outlives the handler, a job enqueued after the client was told it worked, and `after()` outside a request.',
   defaultSeverity: 'error',
   messages: {
     afterResponse: '`{{call}}` adds a task after `{{response}}` sent the response{{via}}: the collection is sealed, so it throws.',
     insideTask: '`{{call}}` adds a task inside {{task}}{{via}}: the collection is sealed by then, so it throws; call the work directly.',
     outlivesHandler: '`{{call}}` adds a task in {{callback}}{{via}}, after the response: the collection is sealed, so it throws.',
+    enqueueAfterResponse: '`{{call}}` enqueues after `{{response}}` told the client it worked{{via}}: if enqueueing fails, the job is lost; enqueue first.',
+    afterOutsideRequest: '`after()` in {{place}} has no request to run after, so Next.js throws here; do the work directly or enqueue a job.',
   },
   *check({ sourceFile, index }) {
     // One finding per site: a task inside a deferred callback after a response is one bug, not three.
@@ -230,6 +314,7 @@ export default defineRule({
     for (const handler of index.handlersIn(sourceFile)) {
       for (const problem of handlerProblems(index, handler)) if (fresh(problem)) yield problem;
     }
+    yield* afterOutsideRequestProblems(sourceFile, index);
     // Fastify runs onResponse hooks once the response has been sent.
     for (const { hook } of fastifyHooks(sourceFile).filter((registration) => registration.event === 'onResponse')) {
       for (const site of sitesInCallback(index, hook)) {

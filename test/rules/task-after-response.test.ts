@@ -473,6 +473,61 @@ fastify.addHook('onResponse', async (request, reply) => {
 });
 `,
     },
+
+    {
+      name: 'enqueued before responding, returned with the response (Hono), a Next.js after() inside a route handler, a server action and another after()',
+      code: `
+import express from 'express';
+import { Hono } from 'hono';
+import { Queue } from 'bullmq';
+import { after } from 'next/server';
+
+const emails = new Queue('emails');
+const app = express();
+
+app.post('/signup', async (req, res) => {
+  await emails.add('welcome', { email: String(req.body.email) });
+  res.status(202).json({ queued: true });
+});
+
+const hono = new Hono();
+hono.post('/signup', async (c) => {
+  await emails.add('welcome', { email: 'a@example.com' });
+  return c.json({ queued: true }, 202);
+});
+
+export async function POST(request: Request) {
+  const body = await request.text();
+  after(async () => {
+    await emails.add('audit', { body });
+    after(() => console.log('audited'));
+  });
+  return Response.json({ ok: true });
+}
+`,
+    },
+    {
+      name: 'a Queue from another package, and res.json() in a branch that returns before the enqueue',
+      code: `
+import express from 'express';
+import PQueue from 'p-queue';
+import { Queue } from 'bullmq';
+
+const local = new PQueue({ concurrency: 2 });
+const jobs = new Queue('jobs');
+const app = express();
+
+app.post('/work', async (req, res) => {
+  if (!req.body) {
+    res.status(400).json({ error: 'empty' });
+    return;
+  }
+  await jobs.add('work', { id: String(req.body.id) });
+  res.sendStatus(202);
+  await local.add(async () => console.log('local work'));
+});
+`,
+    },
   ],
   invalid: [
     {
@@ -1082,6 +1137,67 @@ app
   });
 `,
       errors: [{ messageId: 'afterResponse', line: 17 }],
+    },
+
+    {
+      name: 'a job enqueued after the client was told it worked: directly, through a helper, and on Fastify',
+      code: `
+import express from 'express';
+import Fastify from 'fastify';
+import { Queue } from 'bullmq';
+
+const emails = new Queue('emails');
+const app = express();
+
+async function sendWelcome(email: string): Promise<void> {
+  await emails.add('welcome', { email });
+}
+
+app.post('/signup', async (req, res) => {
+  res.status(202).json({ accepted: true });
+  await emails.add('welcome', { email: String(req.body.email) });
+});
+
+app.post('/invite', async (req, res) => {
+  res.sendStatus(202);
+  await sendWelcome(String(req.body.email));
+});
+
+const fastify = Fastify();
+fastify.post('/signup', async (request, reply) => {
+  reply.code(202).send({ accepted: true });
+  await emails.addBulk([{ name: 'welcome', data: {} }]);
+});
+`,
+      errors: [
+        { messageId: 'enqueueAfterResponse', line: 15, message: /^`emails\.add\(…\)` enqueues after `res\.status\(202\)\.json\(…\)` told the client it worked/ },
+        { messageId: 'enqueueAfterResponse', line: 20, message: /\(via sendWelcome\)/ },
+        { messageId: 'enqueueAfterResponse', line: 26 },
+      ],
+    },
+    {
+      name: 'Next.js after() with no request in scope: module scope, a BullMQ processor, a cron job',
+      code: `
+import { after } from 'next/server';
+import { Worker } from 'bullmq';
+import { Cron } from 'croner';
+
+after(() => console.log('booted'));
+
+export const worker = new Worker('reports', async () => {
+  after(() => console.log('report done'));
+});
+worker.on('error', (error) => console.error(error));
+
+export const nightly = new Cron('0 3 * * *', { catch: (error: unknown) => console.error(error) }, () => {
+  after(() => console.log('nightly done'));
+});
+`,
+      errors: [
+        { messageId: 'afterOutsideRequest', line: 6, message: /^`after\(\)` in module scope has no request to run after/ },
+        { messageId: 'afterOutsideRequest', line: 9, message: /in the `reports` queue processor/ },
+        { messageId: 'afterOutsideRequest', line: 14, message: /in a croner job/ },
+      ],
     },
   ],
 });

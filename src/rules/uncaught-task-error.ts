@@ -316,8 +316,9 @@ function errorListenerState(construction: NewExpression, index: ProjectIndex): '
       if (state !== 'missing') return traversal.stop();
       if (!Node.isIdentifier(node) || node === nameNode || node.getText() !== name) return undefined;
       const parent = node.getParent();
-      // Bindings, not uses: the importing file's own identifiers are checked as they come.
+      // Bindings, not uses: declarations (`private worker: Worker;`, `let late`), and imports, whose file's own uses are checked as they come.
       if (Node.isImportSpecifier(parent) || Node.isExportSpecifier(parent) || Node.isImportClause(parent)) return undefined;
+      if ((Node.isVariableDeclaration(parent) || Node.isPropertyDeclaration(parent)) && parent.getNameNode() === node) return undefined;
       const own = node.getSymbol();
       if (own !== symbol && own?.getAliasedSymbol() !== symbol) return undefined;
       // `this.worker`: the property access is the use.

@@ -739,6 +739,42 @@ queue.on('error', (error) => console.error(error));
 export const thread = new ThreadWorker('./thread.js');
 `,
     },
+
+    {
+      name: 'more workers that have an error listener or go where the rule cannot follow: once/addListener, returned from a factory, a test file',
+      code: `
+import * as bullmq from 'bullmq';
+
+async function process(job: bullmq.Job): Promise<void> {
+  await fetch('https://api.example.com', { method: 'POST', body: JSON.stringify(job.data) });
+}
+
+export const once = new bullmq.Worker('a', process);
+once.once('error', (error) => console.error(error));
+const listened = new bullmq.Worker('b', process);
+listened.addListener('error', (error) => console.error(error));
+
+export function createWorker(name: string): bullmq.Worker {
+  return new bullmq.Worker(name, process);
+}
+
+export class Consumer {
+  private worker?: bullmq.Worker;
+  start(): void {
+    this.worker = new bullmq.Worker('c', process, { autorun: false });
+    this.worker.on('error', (error) => console.error(error));
+    void this.worker.run();
+  }
+}
+`,
+      files: {
+        'src/worker.test.ts': `
+import { Worker } from 'bullmq';
+
+export const underTest = new Worker('test', async () => 'ok');
+`,
+      },
+    },
   ],
   invalid: [
     {
@@ -1615,6 +1651,54 @@ emails.on('failed', async (job, error) => {
         { messageId: 'workerWithoutErrorListener', line: 11 },
         { messageId: 'workerWithoutErrorListener', line: 14 },
         { messageId: 'unguardedAsyncCallback', line: 20, message: /^A `failed` listener can reject/ },
+      ],
+    },
+
+    {
+      name: 'more workers without an error listener: a namespace import, require(), assigned in a constructor or later, exported and only listened to for failures elsewhere',
+      code: `
+import * as bullmq from 'bullmq';
+
+async function process(job: bullmq.Job): Promise<void> {
+  await fetch('https://api.example.com', { method: 'POST', body: JSON.stringify(job.data) });
+}
+
+export const exported = new bullmq.Worker('a', process);
+
+export class Consumer {
+  private readonly worker: bullmq.Worker;
+  constructor() {
+    this.worker = new bullmq.Worker('b', process);
+    this.worker.on('completed', (job) => console.log(job.id));
+  }
+}
+
+let late: bullmq.Worker | undefined;
+export function start(): void {
+  late = new bullmq.Worker('c', process);
+}
+export async function stop(): Promise<void> {
+  await late?.close();
+}
+`,
+      files: {
+        'src/main.ts': `
+import { exported } from './app.js';
+
+exported.on('failed', (job, error) => console.error(job?.id, error));
+`,
+        'src/legacy.cts': `
+const { Worker } = require('bullmq');
+
+export const legacy = new Worker('d', async () => 'done');
+legacy.on('completed', () => console.log('done'));
+`,
+      },
+      errors: [
+        { messageId: 'workerWithoutErrorListener', line: 8 },
+        { messageId: 'workerWithoutErrorListener', line: 13 },
+        { messageId: 'workerWithoutErrorListener', line: 20 },
+        { messageId: 'workerWithoutErrorListener', line: 4 },
       ],
     },
   ],

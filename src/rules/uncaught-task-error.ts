@@ -371,7 +371,7 @@ function worksByFile(index: ProjectIndex, works: ReadonlyMap<FunctionLike, Work>
 export default defineRule({
   id: 'uncaught-task-error',
   description:
-    'Require every error of background work to reach someone: no floating promises that can reject in handlers and tasks, no unguarded timer or cron callbacks, no swallowing catches in background work.',
+    'Require every error of background work to reach someone: no floating promises that can reject in handlers and tasks, no unguarded timer, cron or queue-event callbacks, no BullMQ worker without an error listener, no swallowing catches in background work.',
   defaultSeverity: 'error',
   messages: MESSAGES,
   *check({ sourceFile, index }) {

@@ -113,7 +113,7 @@ export declare class NextResponse<Body = unknown> extends Response {
 
 const NO_DIFFERENCES = { missing: [], unexpected: [], problems: [] };
 
-describe.each(['express4-bullmq', 'hono-openapi', 'next-app'])('uncaught-task-error on the %s fixture project', (name) => {
+describe.each(['express4-bullmq', 'hono-openapi', 'next-app', 'next-bullmq-platform'])('uncaught-task-error on the %s fixture project', (name) => {
   it('marks at least one expected finding, so the comparison means something', () => {
     expect(expectedFindings(join(FIXTURES, name)).size).toBeGreaterThan(0);
   });
@@ -130,6 +130,14 @@ describe.each(['express4-bullmq', 'hono-openapi', 'next-app'])('uncaught-task-er
 describe('uncaught-task-error on the next-app fixture with a stand-in next package', () => {
   it('reports exactly the marked findings when next/server has types', () => {
     const root = copyFixture('next-app');
+    installNextStandIn(root);
+    expect(compare(root)).toEqual(NO_DIFFERENCES);
+  });
+});
+
+describe('the next-bullmq-platform fixture with a stand-in next package', () => {
+  it('reports exactly the marked findings when next/server has types', () => {
+    const root = copyFixture('next-bullmq-platform');
     installNextStandIn(root);
     expect(compare(root)).toEqual(NO_DIFFERENCES);
   });

@@ -1,6 +1,6 @@
 import { Node } from 'ts-morph';
 import type { CallExpression, NewExpression } from 'ts-morph';
-import { chainRoot, isFunctionLike, unwrapExpression } from './functions.js';
+import { chainRoot, isFunctionLike, resolveFunction, unwrapExpression } from './functions.js';
 
 /**
  * Library constructs are recognised by the import they come from, read off the importing file's own
@@ -160,6 +160,9 @@ export function instanceOf(expression: Node): ImportedName | undefined {
   if (factory !== undefined) {
     const made = referencedExport(factory.getExpression());
     if (made !== undefined && (NODE_REDIS as readonly string[]).includes(made.module) && made.name === 'createClient') return { module: made.module, name: 'RedisClient' };
+    // `const audit = getQueue<AuditEvent>('audit')` with `function getQueue<T>(name: string): Queue<T>`.
+    const returned = resolveFunction(unwrapExpression(factory.getExpression()))?.getReturnTypeNode();
+    if (returned !== undefined && Node.isTypeReference(returned)) return referencedExport(returned.getTypeName());
   }
   return bullmqJobParameter(expression) ? { module: 'bullmq', name: 'Job' } : undefined;
 }

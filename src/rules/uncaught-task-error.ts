@@ -1,5 +1,6 @@
-import { Node } from 'ts-morph';
-import type { CatchClause, NewExpression, SourceFile } from 'ts-morph';
+import { dirname, join } from 'node:path';
+import { Node, SyntaxKind } from 'ts-morph';
+import type { CatchClause, NewExpression, SourceFile, Symbol as TsMorphSymbol } from 'ts-morph';
 import { projectWorks, type Work } from '../analysis/background-work.js';
 import { calleeName, chainRoot, expressionLabel, functionName, isFunctionLike, outermostWrapper, resolveFunction, unwrapExpression, type FunctionLike } from '../analysis/functions.js';
 import { BULLMQ, isNewOfExport } from '../analysis/libraries.js';
@@ -320,7 +321,7 @@ function errorListenerState(construction: NewExpression, index: ProjectIndex): '
       if (Node.isImportSpecifier(parent) || Node.isExportSpecifier(parent) || Node.isImportClause(parent)) return undefined;
       if ((Node.isVariableDeclaration(parent) || Node.isPropertyDeclaration(parent)) && parent.getNameNode() === node) return undefined;
       const own = node.getSymbol();
-      if (own !== symbol && own?.getAliasedSymbol() !== symbol) return undefined;
+      if (own !== symbol && own?.getAliasedSymbol() !== symbol && importedBinding(own, index) !== symbol) return undefined;
       // `this.worker`: the property access is the use.
       const use = Node.isPropertyAccessExpression(parent) && parent.getNameNode() === node ? parent : node;
       if (listenerChain(use).hasErrorListener) state = 'attached';
@@ -330,6 +331,27 @@ function errorListenerState(construction: NewExpression, index: ProjectIndex): '
     if (state !== 'missing') break;
   }
   return state;
+}
+
+/**
+ * The export a destructured dynamic import or require binds: `const { worker } = await import('./workers')`,
+ * as Next.js's `instrumentation.ts` starts workers.
+ */
+function importedBinding(local: TsMorphSymbol | undefined, index: ProjectIndex): TsMorphSymbol | undefined {
+  const element = local?.getDeclarations()[0];
+  if (element === undefined || !Node.isBindingElement(element)) return undefined;
+  const declaration = element.getFirstAncestor(Node.isVariableDeclaration);
+  const initializer = declaration?.getInitializer();
+  let source = initializer === undefined ? undefined : unwrapExpression(initializer);
+  if (source !== undefined && Node.isAwaitExpression(source)) source = unwrapExpression(source.getExpression());
+  if (source === undefined || !Node.isCallExpression(source)) return undefined;
+  const [specifier] = source.getArguments();
+  const isLoader = source.getExpression().getKind() === SyntaxKind.ImportKeyword || source.getExpression().getText() === 'require';
+  if (!isLoader || specifier === undefined || !Node.isStringLiteral(specifier) || !specifier.getLiteralValue().startsWith('.')) return undefined;
+  const file = index.sourceFileNear(join(dirname(element.getSourceFile().getFilePath()), specifier.getLiteralValue()));
+  const name = element.getPropertyNameNode()?.getText() ?? element.getName();
+  const exported = file?.getExportSymbols().find((candidate) => candidate.getName() === name);
+  return exported?.getAliasedSymbol() ?? exported;
 }
 
 function isAssignmentTarget(node: Node): boolean {

@@ -200,7 +200,7 @@ export function functionName(fn: FunctionLike): string {
 }
 
 /** How long a quoted expression may be before its arguments are left out: `queue.add(…)`. */
-const MAX_LABEL_LENGTH = 40;
+const MAX_LABEL_LENGTH = 50;
 
 const printer = ts.createPrinter({ removeComments: true, newLine: ts.NewLineKind.LineFeed });
 

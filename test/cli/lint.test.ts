@@ -30,7 +30,7 @@ describe('bgtask lint on the bundled example', () => {
     const { code, stdout, stderr } = runCli(['lint', 'examples/orders-api', '--format', 'json']);
     expect(stderr).toBe('');
     expect(code).toBe(1);
-    expect(findings(stdout)).toEqual(['routes.ts:14 uncaught-task-error', 'routes.ts:37 singular-background-task', 'tasks.ts:35 task-after-response']);
+    expect(findings(stdout)).toEqual(['routes.ts:14 uncaught-task-error', 'routes.ts:37 singular-background-task', 'tasks.ts:38 task-after-response']);
   });
 
   it('prints the stylish report with a summary', () => {
@@ -125,9 +125,14 @@ describe('bgtask lint exit codes and options', () => {
     const { code, stdout } = runCli(['rules']);
     expect(code).toBe(0);
     expect(stdout.trim().split('\n').map((line) => line.split(/\s+/)[0])).toEqual([
+      'blocking-task',
+      'invalid-cron',
+      'queue-per-request',
+      'response-in-task',
       'singular-background-task',
       'task-after-response',
       'uncaught-task-error',
+      'unserializable-job-data',
     ]);
   });
 });

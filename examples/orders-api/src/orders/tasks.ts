@@ -13,9 +13,12 @@ export async function updateInventory(items: OrderItem[]): Promise<void> {
   for (const item of items) console.log(`inventory: -${item.quantity} ${item.sku}`);
 }
 
+const ANALYTICS_URL = process.env.ANALYTICS_URL ?? 'http://127.0.0.1:9000/events';
+
+/** Posts to the analytics service, which can be down: then this rejects. */
 export async function recordAnalytics(event: string, orderId: string): Promise<void> {
-  await delay(10);
-  console.log(`analytics: ${event} ${orderId}`);
+  const response = await fetch(ANALYTICS_URL, { method: 'POST', body: JSON.stringify({ event, orderId }) });
+  if (!response.ok) throw new Error(`analytics answered ${response.status}`);
 }
 
 export async function sendStatusUpdate(email: string, message: string): Promise<void> {

@@ -31,6 +31,7 @@ export async function upsert__TaskName__Scheduler(queue: Queue): Promise<void> {
     try {
       await queue.upsertJobScheduler(
         '__task-name__',
+        // __cron-pattern-note__
         { pattern: __taskName__Pattern },
         {
           name: '__task-name__',

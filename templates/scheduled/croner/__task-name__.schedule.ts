@@ -24,6 +24,7 @@ export const __taskName__Schedule = {
   start() {
     // catch: without it croner lets a failed run become an unhandled rejection, which crashes the worker.
     // protect: a run that would overlap a slow previous one is skipped instead of piling up.
+    // __cron-pattern-note__
     const job = new Cron(__taskName__Pattern, { name: '__task-name__', catch: report__TaskName__Failure, protect: true }, __taskName__);
     return {
       async stop(): Promise<void> {

@@ -528,6 +528,39 @@ app.post('/work', async (req, res) => {
 });
 `,
     },
+
+    {
+      name: 'more enqueues that come before the response: a helper awaited first, Fastify returning reply after add, a redirect after add, a FlowProducer',
+      code: `
+import express from 'express';
+import Fastify from 'fastify';
+import { FlowProducer, Queue } from 'bullmq';
+
+const reports = new Queue('reports');
+const flows = new FlowProducer();
+const app = express();
+
+async function queueReport(id: string): Promise<void> {
+  await reports.add('report', { id });
+}
+
+app.post('/reports/:id', async (req, res) => {
+  await queueReport(req.params.id);
+  res.sendStatus(202);
+});
+
+app.post('/reports/:id/redirect', async (req, res) => {
+  await flows.add({ name: 'render', queueName: 'reports', data: { id: req.params.id } });
+  res.redirect(303, \`/reports/\${req.params.id}\`);
+});
+
+const fastify = Fastify();
+fastify.post('/reports', async (request, reply) => {
+  await reports.addBulk([{ name: 'report', data: {} }]);
+  return reply.code(202).send({ queued: true });
+});
+`,
+    },
   ],
   invalid: [
     {
@@ -1197,6 +1230,41 @@ export const nightly = new Cron('0 3 * * *', { catch: (error: unknown) => consol
         { messageId: 'afterOutsideRequest', line: 6, message: /^`after\(\)` in module scope has no request to run after/ },
         { messageId: 'afterOutsideRequest', line: 9, message: /in the `reports` queue processor/ },
         { messageId: 'afterOutsideRequest', line: 14, message: /in a croner job/ },
+      ],
+    },
+
+    {
+      name: 'more enqueues after the response: a FlowProducer after res.send, after a redirect, and a branch that responds without returning',
+      code: `
+import express from 'express';
+import { FlowProducer, Queue } from 'bullmq';
+
+const flows = new FlowProducer();
+const audit = new Queue('audit');
+const app = express();
+
+app.post('/flows', async (req, res) => {
+  res.send('started');
+  await flows.add({ name: 'root', queueName: 'flows', data: {} });
+});
+
+app.get('/go/:id', async (req, res) => {
+  res.redirect(\`/items/\${req.params.id}\`);
+  await audit.add('visit', { id: req.params.id });
+});
+
+app.post('/items', async (req, res) => {
+  if (!req.body) {
+    res.status(400).json({ error: 'empty' });
+  }
+  await audit.add('created', {});
+  res.sendStatus(201);
+});
+`,
+      errors: [
+        { messageId: 'enqueueAfterResponse', line: 11 },
+        { messageId: 'enqueueAfterResponse', line: 16 },
+        { messageId: 'enqueueAfterResponse', line: 23 },
       ],
     },
   ],

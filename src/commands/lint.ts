@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import type { CommandIO } from '../io.js';
 import { shouldUseColor } from '../io.js';
-import type { LintResult, SeverityName } from '../linter/types.js';
+import type { FixedFile } from '../linter/lint.js';
+import type { LintMessage, LintResult, SeverityName } from '../linter/types.js';
 import { formatNames, type FormatName } from '../reporters/index.js';
 
 export interface LintCommandOptions {
@@ -17,6 +18,8 @@ export interface LintCommandOptions {
   config?: string;
   project?: string;
   color?: boolean;
+  fix?: boolean;
+  fixDryRun?: boolean;
 }
 
 const SEVERITY_NAMES: readonly SeverityName[] = ['off', 'warn', 'error'];
@@ -48,6 +51,7 @@ function withoutWarnings(results: readonly LintResult[]): LintResult[] {
 
 /** Runs `bgtask lint` and returns the exit code: 0 clean, 1 errors or too many warnings, 2 bad input or internal failure. */
 export async function runLint(options: LintCommandOptions, io: CommandIO): Promise<number> {
+  if (options.fix === true && options.fixDryRun === true) throw new UsageError('--fix and --fix-dry-run cannot be used together: pick one.');
   // Loaded on demand so that `bgtask --help` does not pay for ts-morph.
   const [{ lint }, { ruleList }, { reporters }, { VERSION }] = await Promise.all([
     import('../linter/lint.js'),
@@ -59,7 +63,11 @@ export async function runLint(options: LintCommandOptions, io: CommandIO): Promi
     options.rule,
     ruleList.map((rule) => rule.id),
   );
-  const run = lint({ cwd: io.cwd, paths: options.paths, project: options.project, config: options.config, ruleOverrides });
+  const fixing = options.fix === true || options.fixDryRun === true;
+  // As ESLint's: --quiet fixes only what it reports, the errors.
+  const fix = fixing && options.quiet ? (message: LintMessage) => message.severity === 2 : fixing;
+  const run = lint({ cwd: io.cwd, paths: options.paths, project: options.project, config: options.config, ruleOverrides, fix });
+  if (options.fix === true) writeFixedFiles(run.fixed, io.cwd);
 
   // Exit codes come from the unfiltered counts, as ESLint's do, so --quiet cannot hide a warning overflow.
   const errorCount = run.results.reduce((sum, result) => sum + result.errorCount, 0);
@@ -68,6 +76,13 @@ export async function runLint(options: LintCommandOptions, io: CommandIO): Promi
   const color = options.outputFile === undefined && shouldUseColor(io, options.color);
   const text = reporters[options.format](shown, { cwd: io.cwd, rules: ruleList, color, version: VERSION });
 
+  if (options.fixDryRun === true) {
+    // stdout is the diff alone, for `git apply`; the report goes only to --output-file.
+    const { formatFixDiff } = await import('../reporters/diff.js');
+    const diff = formatFixDiff(run.fixed, { cwd: io.cwd, color: shouldUseColor(io, options.color) });
+    if (diff !== '') io.stdout(diff);
+    io.stderr(`bgtask: ${fixSummary(run.fixed)}; --fix-dry-run wrote nothing.\n`);
+  }
   if (options.outputFile !== undefined) {
     const target = resolve(io.cwd, options.outputFile);
     try {
@@ -75,7 +90,7 @@ export async function runLint(options: LintCommandOptions, io: CommandIO): Promi
     } catch (error) {
       throw new UsageError(`Cannot write --output-file ${options.outputFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
     }
-  } else if (text !== '') {
+  } else if (text !== '' && options.fixDryRun !== true) {
     io.stdout(text.endsWith('\n') ? text : `${text}\n`);
   }
 
@@ -91,6 +106,23 @@ export async function runLint(options: LintCommandOptions, io: CommandIO): Promi
     return 1;
   }
   return 0;
+}
+
+function fixSummary(fixed: readonly FixedFile[]): string {
+  if (fixed.length === 0) return 'nothing to fix';
+  const problems = fixed.reduce((sum, file) => sum + file.fixCount, 0);
+  return `${problems} ${problems === 1 ? 'problem' : 'problems'} in ${fixed.length} ${fixed.length === 1 ? 'file' : 'files'} would be fixed`;
+}
+
+/** `--fix`: the only place fixed files are written. */
+function writeFixedFiles(fixed: readonly FixedFile[], cwd: string): void {
+  for (const file of fixed) {
+    try {
+      writeFileSync(file.filePath, file.output);
+    } catch (error) {
+      throw new UsageError(`Cannot write the fixed ${relative(cwd, file.filePath)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+    }
+  }
 }
 
 function parseMaxWarnings(value: string): number {
@@ -111,6 +143,8 @@ export function lintCommand(io: CommandIO, setExitCode: (code: number) => void):
     .option('--rule <id=severity>', 'set a rule to off, warn or error (repeatable)', collect, [])
     .option('--max-warnings <n>', 'exit 1 when there are more warnings than this', parseMaxWarnings, -1)
     .option('--quiet', 'report errors only', false)
+    .option('--fix', 'apply the safe fixes, write the files and report what remains')
+    .option('--fix-dry-run', 'print the safe fixes as a unified diff; write nothing')
     .option('-c, --config <file>', 'use this bgtask.json instead of searching for one')
     .option('-p, --project <tsconfig>', 'lint the files of this tsconfig.json')
     .option('--color', 'force colour output')

@@ -2,8 +2,9 @@ import type { Node, Project, SourceFile } from 'ts-morph';
 import { ProjectIndex, type ProjectEnvironment } from '../analysis/project-index.js';
 import { isRuleId, ruleList, rules } from '../rules/index.js';
 import { directiveCovers, enableMatchesDisable, findDirectives } from './directives.js';
-import { formatMessage, MAX_MESSAGE_LENGTH, type Problem, type ProblemLocation, type Rule } from '../rules/rule.js';
-import type { LintMessage, LintResult, MessageLocation, Severity, SeverityName, SuppressedLintMessage } from './types.js';
+import { formatMessage, MAX_MESSAGE_LENGTH, type Fix, type Problem, type ProblemLocation, type Rule } from '../rules/rule.js';
+import { applyEdits, firstSyntaxError } from './fix.js';
+import type { EditInfo, LintMessage, LintResult, LintSuggestion, MessageLocation, Severity, SeverityName, SuppressedLintMessage } from './types.js';
 
 export type RuleSeverities = ReadonlyMap<string, Severity>;
 
@@ -55,15 +56,50 @@ function toLocation(location: ProblemLocation): MessageLocation {
   return { filePath: location.node.getSourceFile().getFilePath(), ...span(location.node), message: location.message };
 }
 
-function toMessage(rule: Rule, problem: Problem, severity: Severity): LintMessage {
+/** A rule's edits as ESLint's one edit per fix: from the first edit's start to the last one's end, the text between kept. */
+export function toEditInfo(fix: Fix, source: string): EditInfo {
+  const edits = ('range' in fix ? [fix] : [...fix]).sort((a, b) => a.range[0] - b.range[0] || a.range[1] - b.range[1]);
+  const [first] = edits;
+  if (first === undefined) throw new Error('A fix has no edits.');
+  let position = first.range[0];
+  for (const { range } of edits) {
+    if (range[0] < position || range[1] < range[0] || range[1] > source.length) throw new Error(`Fix edits overlap or leave the file: [${range.join(', ')}].`);
+    position = range[1];
+  }
+  return { range: [first.range[0], position], text: applyEdits(source.slice(0, position), edits).slice(first.range[0]) };
+}
+
+/** The file's text, and whether an edit keeps it parsing; undefined where the file does not parse, so nothing is fixable. */
+interface FixContext {
+  source: string;
+  parsesWith(edit: EditInfo): boolean;
+}
+
+function toMessage(rule: Rule, problem: Problem, severity: Severity, fixing: FixContext | undefined): LintMessage {
   const template = rule.messages[problem.messageId] ?? problem.messageId;
   const { related = [], path = [] } = problem;
+  // A fix that would break parsing is a rule's bug, not the user's: it is dropped and the problem kept.
+  const checked = (fix: Fix | undefined): EditInfo | undefined => {
+    if (fix === undefined || fixing === undefined) return undefined;
+    const edit = toEditInfo(fix, fixing.source);
+    return fixing.parsesWith(edit) ? edit : undefined;
+  };
+  const fix = checked(problem.fix);
+  const suggestions: LintSuggestion[] = [];
+  for (const suggestion of problem.suggestions ?? []) {
+    const edit = checked(suggestion.fix);
+    if (edit === undefined) continue;
+    if ('desc' in suggestion) suggestions.push({ desc: suggestion.desc, fix: edit });
+    else suggestions.push({ desc: fillTemplate(rule.messages[suggestion.messageId] ?? suggestion.messageId, suggestion.data), messageId: suggestion.messageId, fix: edit });
+  }
   return {
     ruleId: rule.id,
     severity,
     message: fillTemplate(template, problem.data),
     messageId: problem.messageId,
     ...span(problem.node),
+    ...(fix !== undefined && { fix }),
+    ...(suggestions.length > 0 && { suggestions }),
     // Left out rather than empty, so messages without them keep ESLint's exact shape.
     ...(related.length > 0 && { relatedLocations: related.map(toLocation) }),
     ...(path.length > 0 && { codeFlow: path.map(toLocation) }),
@@ -141,8 +177,8 @@ export function makeResult(filePath: string, messages: LintMessage[], suppressed
     errorCount: errors.length,
     fatalErrorCount: errors.filter((m) => m.fatal === true).length,
     warningCount: messages.length - errors.length,
-    fixableErrorCount: 0,
-    fixableWarningCount: 0,
+    fixableErrorCount: errors.filter((m) => m.fix !== undefined).length,
+    fixableWarningCount: messages.filter((m) => m.severity === 1 && m.fix !== undefined).length,
     usedDeprecatedRules: [],
     ...(messages.length > 0 && source !== undefined ? { source } : {}),
   };
@@ -161,6 +197,8 @@ export function lintSourceFiles(
   sourceFiles: readonly SourceFile[],
   severities: RuleSeverities,
   environment?: ProjectEnvironment,
+  /** The rules by id: the registered ones, or a test's own. */
+  ruleSet: Readonly<Record<string, Rule>> = rules,
 ): { results: LintResult[]; failures: RuleFailure[] } {
   const index = new ProjectIndex(project, environment);
   const failures: RuleFailure[] = [];
@@ -168,13 +206,16 @@ export function lintSourceFiles(
     const messages: LintMessage[] = [];
     const syntaxError = syntaxErrorMessage(project, sourceFile);
     if (syntaxError !== undefined) messages.push(syntaxError);
+    const source = sourceFile.getFullText();
+    const fixing: FixContext | undefined =
+      syntaxError === undefined ? { source, parsesWith: (edit) => firstSyntaxError(sourceFile.getFilePath(), applyEdits(source, [edit])) === undefined } : undefined;
     const seen = new Set<string>();
     for (const [ruleId, severity] of severities) {
-      if (!isRuleId(ruleId)) continue;
-      const rule: Rule = rules[ruleId];
+      const rule = Object.hasOwn(ruleSet, ruleId) ? ruleSet[ruleId] : undefined;
+      if (rule === undefined) continue;
       try {
         for (const problem of rule.check({ sourceFile, index })) {
-          const message = toMessage(rule, problem, severity);
+          const message = toMessage(rule, problem, severity, fixing);
           // Two paths to the same finding (e.g. nested callbacks) report it once.
           const key = `${ruleId}:${message.line}:${message.column}`;
           if (seen.has(key)) continue;
@@ -186,7 +227,7 @@ export function lintSourceFiles(
       }
     }
     const { messages: kept, suppressed } = applyDirectives(sourceFile, messages);
-    return makeResult(sourceFile.getFilePath(), kept.sort(byPosition), suppressed.sort(byPosition), sourceFile.getFullText());
+    return makeResult(sourceFile.getFilePath(), kept.sort(byPosition), suppressed.sort(byPosition), source);
   });
   return { results, failures };
 }

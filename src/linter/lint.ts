@@ -2,10 +2,11 @@ import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
-import { Project, ts, type SourceFile } from 'ts-morph';
+import { Project, ts } from 'ts-morph';
 import { UsageError } from '../errors.js';
 import { displayPath, loadConfig, parseTsconfig, type BgtaskConfig } from './config.js';
-import { lintSourceFiles, makeResult, resolveSeverities, type RuleFailure } from './engine.js';
+import { lintSourceFiles, makeResult, resolveSeverities, type RuleSeverities, type RuleFailure } from './engine.js';
+import { applyFixes, MAX_FIX_PASSES, type FixPredicate } from './fix.js';
 import type { LintResult, SeverityName } from './types.js';
 
 export const LINTED_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts'];
@@ -22,6 +23,17 @@ export interface LintOptions {
   config?: string;
   /** `--rule id=severity` overrides, already validated. */
   ruleOverrides?: Record<string, SeverityName>;
+  /** Apply fixes (only those of the messages the predicate accepts) and report what remains; nothing is written. */
+  fix?: boolean | FixPredicate;
+}
+
+/** A file the fixes changed: its text as read and as fixed (both as on disk, with any byte order mark). */
+export interface FixedFile {
+  filePath: string;
+  source: string;
+  output: string;
+  /** How many problems the fixes took care of, over every pass. */
+  fixCount: number;
 }
 
 export interface LintRun {
@@ -30,6 +42,8 @@ export interface LintRun {
   inputErrors: string[];
   failures: RuleFailure[];
   config: BgtaskConfig;
+  /** With `fix`: the files it changed, by path. Their results carry the fixed text as `output`. */
+  fixed: FixedFile[];
 }
 
 interface TsconfigFiles {
@@ -99,7 +113,7 @@ function applyConfigGlobs(files: string[], config: BgtaskConfig): string[] {
   });
 }
 
-type ReadOutcome = { ok: true; text: string } | { ok: false; reason: 'unreadable' | 'binary'; detail: string };
+type ReadOutcome = { ok: true; text: string; bom: boolean } | { ok: false; reason: 'unreadable' | 'binary'; detail: string };
 
 function readSource(path: string): ReadOutcome {
   let bytes: Buffer;
@@ -110,7 +124,8 @@ function readSource(path: string): ReadOutcome {
   }
   if (bytes.includes(0)) return { ok: false, reason: 'binary', detail: 'contains NUL bytes' };
   try {
-    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+    // The decoder drops a byte order mark; a fixed file gets it back.
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), bom: bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf };
   } catch {
     return { ok: false, reason: 'binary', detail: 'is not valid UTF-8' };
   }
@@ -126,6 +141,47 @@ const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = {
   jsx: ts.JsxEmit.Preserve,
 };
 
+interface Linted {
+  results: LintResult[];
+  failures: RuleFailure[];
+}
+
+/** Lints the files' texts in a project of their own: a pass of fixing changes texts, and no analysis may outlive them. */
+function lintTexts(texts: ReadonlyMap<string, string>, compilerOptions: ts.CompilerOptions | undefined, severities: RuleSeverities): Linted {
+  const project = new Project({
+    compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, ...compilerOptions, noEmit: true },
+    skipAddingFilesFromTsConfig: true,
+    skipFileDependencyResolution: true,
+  });
+  const sourceFiles = [...texts].map(([file, text]) => project.createSourceFile(file, text, { overwrite: true }));
+  return lintSourceFiles(project, sourceFiles, severities);
+}
+
+/**
+ * ESLint's fixing loop, over the whole project at once (a fix in one file can change what another
+ * reports): apply the fixes that fit together, lint again, at most {@link MAX_FIX_PASSES} times.
+ * Updates `texts`; returns the last lint and how many fixes each file took.
+ */
+function fixProject(texts: Map<string, string>, first: Linted, lintAgain: () => Linted, shouldFix: FixPredicate | undefined): Linted & { fixCounts: Map<string, number> } {
+  let linted = first;
+  const fixCounts = new Map<string, number>();
+  for (let pass = 0; pass < MAX_FIX_PASSES; pass++) {
+    let changed = false;
+    for (const result of linted.results) {
+      const source = texts.get(result.filePath);
+      if (source === undefined) continue;
+      const outcome = applyFixes(source, result.messages, { fileName: result.filePath, shouldFix });
+      if (outcome.fixed.length === 0) continue;
+      texts.set(result.filePath, outcome.output);
+      fixCounts.set(result.filePath, (fixCounts.get(result.filePath) ?? 0) + outcome.fixed.length);
+      changed = true;
+    }
+    if (!changed) break;
+    linted = lintAgain();
+  }
+  return { ...linted, fixCounts };
+}
+
 /** Finds, reads and lints files on disk. Static only: the user's code is parsed, never imported or run. */
 export function lint(options: LintOptions): LintRun {
   const firstTarget = resolve(options.cwd, options.paths[0] ?? '.');
@@ -135,18 +191,15 @@ export function lint(options: LintOptions): LintRun {
   const discovery = discover(options);
   const files = applyConfigGlobs(discovery.files, config);
 
-  const project = new Project({
-    compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, ...discovery.compilerOptions, noEmit: true },
-    skipAddingFilesFromTsConfig: true,
-    skipFileDependencyResolution: true,
-  });
   const inputErrors: string[] = [];
   const skipped: LintResult[] = [];
-  const sourceFiles: SourceFile[] = [];
+  const texts = new Map<string, string>();
+  const withBom = new Set<string>();
   for (const file of files) {
     const outcome = readSource(file);
     if (outcome.ok) {
-      sourceFiles.push(project.createSourceFile(file, outcome.text, { overwrite: true }));
+      texts.set(file, outcome.text);
+      if (outcome.bom) withBom.add(file);
       continue;
     }
     const shown = displayPath(file, options.cwd);
@@ -158,7 +211,24 @@ export function lint(options: LintOptions): LintRun {
       skipped.push(makeResult(file, [{ ruleId: null, severity: 1, message: `File skipped: it ${outcome.detail}.`, line: 1, column: 1 }]));
     }
   }
-  const { results, failures } = lintSourceFiles(project, sourceFiles, severities);
+  const lintAgain = () => lintTexts(texts, discovery.compilerOptions, severities);
+  let { results, failures } = lintAgain();
+  const fixed: FixedFile[] = [];
+  if (options.fix !== undefined && options.fix !== false) {
+    const originals = new Map(texts);
+    const fixing = fixProject(texts, { results, failures }, lintAgain, typeof options.fix === 'function' ? options.fix : undefined);
+    failures = fixing.failures;
+    results = fixing.results.map((result) => {
+      const before = originals.get(result.filePath);
+      const after = texts.get(result.filePath);
+      if (before === undefined || after === undefined || before === after) return result;
+      // As ESLint's: a fixed file's result has its new text as `output`, and no `source`.
+      const bom = withBom.has(result.filePath) ? '\uFEFF' : '';
+      fixed.push({ filePath: result.filePath, source: bom + before, output: bom + after, fixCount: fixing.fixCounts.get(result.filePath) ?? 0 });
+      const { source: _source, ...rest } = result;
+      return { ...rest, output: bom + after };
+    });
+  }
   const all = [...results, ...skipped].sort((a, b) => a.filePath.localeCompare(b.filePath));
-  return { results: all, inputErrors, failures, config };
+  return { results: all, inputErrors, failures, config, fixed };
 }

@@ -13,6 +13,10 @@ export interface LintMessage {
   column: number;
   endLine?: number;
   endColumn?: number;
+  /** A safe fix: `--fix` applies it. */
+  fix?: EditInfo;
+  /** Fixes that need the user's judgement, for editors; `--fix` leaves them. */
+  suggestions?: LintSuggestion[];
   /**
    * Not in ESLint's shape (the `json` reporter leaves them out): other places with the same root
    * cause, and the call path from where the work starts to the finding. SARIF shows them as
@@ -20,6 +24,18 @@ export interface LintMessage {
    */
   relatedLocations?: MessageLocation[];
   codeFlow?: MessageLocation[];
+}
+
+/** ESLint's `EditInfo`: replace `[start, end)` of the file's text (0-based offsets) with `text`. */
+export interface EditInfo {
+  range: [number, number];
+  text: string;
+}
+
+export interface LintSuggestion {
+  desc: string;
+  messageId?: string;
+  fix: EditInfo;
 }
 
 /** A place a message refers to besides its own, with what happens there. */
@@ -47,5 +63,7 @@ export interface LintResult {
   fixableErrorCount: number;
   fixableWarningCount: number;
   usedDeprecatedRules: never[];
+  /** The file's text after `--fix` or `--fix-dry-run`, when they changed it (then `source` is left out). */
+  output?: string;
   source?: string;
 }

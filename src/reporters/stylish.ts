@@ -16,7 +16,7 @@ interface Palette {
 
 // kleur consults its global `enabled` flag (set from TTY/NO_COLOR at import time) on every call,
 // but the CLI has already decided through `context.color`, so force it for the duration of the call.
-function forced(paint: (text: string) => string): Paint {
+export function forced(paint: (text: string) => string): Paint {
   return (text) => {
     const previous = kleur.enabled;
     kleur.enabled = true;
@@ -126,5 +126,11 @@ export const stylish: Reporter = (results, { cwd, color }) => {
 
   const summary = `\u2716 ${pluralize('problem', total)} (${pluralize('error', errors)}, ${pluralize('warning', warnings)})`;
   output += `${c.summary(errors > 0)(summary)}\n`;
+  const fixableErrors = results.reduce((sum, result) => sum + result.fixableErrorCount, 0);
+  const fixableWarnings = results.reduce((sum, result) => sum + result.fixableWarningCount, 0);
+  if (fixableErrors > 0 || fixableWarnings > 0) {
+    const fixable = `  ${pluralize('error', fixableErrors)} and ${pluralize('warning', fixableWarnings)} potentially fixable with the \`--fix\` option.`;
+    output += `${c.summary(errors > 0)(fixable)}\n`;
+  }
   return c.reset(output);
 };

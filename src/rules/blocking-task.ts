@@ -1,6 +1,6 @@
 import { Node } from 'ts-morph';
 import type { CallExpression, SourceFile } from 'ts-morph';
-import { projectWorks } from '../analysis/background-work.js';
+import { projectWorks, type Work } from '../analysis/background-work.js';
 import {
   callReceivingFunction,
   callsIn,
@@ -45,25 +45,13 @@ const BLOCKING_EXPORTS: Record<string, (name: string) => boolean> = {
   'node:zlib': NAMES_ENDING_IN_SYNC,
 };
 
-/** How many project functions deep to follow calls from a task; deeper chains are rare and cost time. */
-export const MAX_HELPER_DEPTH = 6;
-const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
-const RESPONSE_DONE_EVENTS = new Set(['finish', 'close']);
+const BLOCKING_MODULES = Object.keys(BLOCKING_EXPORTS);
 
 /** A function that runs in the server process while other requests are being served. */
 interface BackgroundCallback {
   fn: FunctionLike;
   /** For messages: `the task \`sendReport\``, `an \`after()\` callback`. */
   place: string;
-}
-
-/** A call a project function reaches, with the calls that lead there from its body. */
-export interface Reached {
-  target: CallExpression;
-  /** The calls from the function's body down to the target, the target last. */
-  calls: CallExpression[];
-  /** The names of the functions along the way, the function itself first. */
-  names: string[];
 }
 
 /** `require('fs').readFileSync`: the module and name of a member of an inline `require`. */
@@ -90,6 +78,7 @@ function isAtomicsWait(callee: Node): boolean {
 function isBlockingCall(call: CallExpression): boolean {
   const callee = unwrapExpression(call.getExpression());
   if (isAtomicsWait(callee)) return true;
+  if (!importsAny(call.getSourceFile(), BLOCKING_MODULES)) return false;
   const imported = referencedExport(callee) ?? requiredMember(callee);
   if (imported === undefined) return false;
   const blocks = BLOCKING_EXPORTS[imported.module];
@@ -108,6 +97,99 @@ function isMemoised(call: CallExpression): boolean {
 
 function blocksHere(call: CallExpression): boolean {
   return isBlockingCall(call) && !isMemoised(call);
+}
+
+/** Timers a handler starts; one that sends the response itself is the handler's own deferred work, not background work. */
+function handlerTimers(handler: Handler): BackgroundCallback[] {
+  const body = handler.fn.getBody();
+  if (body === undefined) return [];
+  const isResponseEnding = responseEndingMatcher(handler);
+  const found: BackgroundCallback[] = [];
+  for (const call of callsIn(body, { enterNestedFunctions: true })) {
+    const timer = timerCallback(call);
+    const fn = timer === undefined ? undefined : resolveFunction(timer);
+    if (fn !== undefined && isProjectCode(fn) && directResponse(fn, isResponseEnding) === undefined) {
+      found.push({ fn, place: `a \`${expressionLabel(unwrapExpression(call.getExpression()))}()\` callback` });
+    }
+  }
+  return found;
+}
+
+/**
+ * Work that runs in the server process outside any request's handling: bgtask tasks, `after()`
+ * callbacks, Fastify `onResponse` hooks, response listeners and timers a handler starts. Queue
+ * processors and cron jobs are left out: they usually run in a worker process of their own.
+ */
+function backgroundCallbacks(index: ProjectIndex): BackgroundCallback[] {
+  const callbacks: BackgroundCallback[] = [];
+  for (const [fn, work] of projectWorks(index)) {
+    if (work.kind === 'task' || work.kind === 'after' || isResponseHook(work)) callbacks.push({ fn, place: work.label });
+  }
+  for (const file of index.lintableFiles()) {
+    if (isRuntimeFile(file) || index.isClientFile(file)) continue;
+    for (const handler of index.handlersIn(file)) callbacks.push(...responseDoneCallbacks(handler), ...handlerTimers(handler));
+  }
+  return callbacks;
+}
+
+function* callbackProblems(callback: BackgroundCallback, search: ReachingCalls): Generator<Problem<MessageId>> {
+  for (const call of callsInFunction(callback.fn)) {
+    if (blocksHere(call)) {
+      yield { node: call, messageId: 'blockingCall', data: { call: quotedCall(call), place: callback.place } };
+      continue;
+    }
+    const callee = projectCallee(call, callback.fn);
+    const reached = callee === undefined ? null : search.reached(callee, 1);
+    if (reached === null) continue;
+    const start = { node: callback.fn, message: `${capitalised(callback.place)} starts here.` };
+    yield {
+      node: call,
+      messageId: 'blockingHelper',
+      data: { call: quotedCall(call), blocking: expressionLabel(reached.target.getExpression()), via: viaText(reached), place: callback.place },
+      path: reachedPath(start, call, reached, 'blocks the event loop'),
+    };
+  }
+}
+
+const problemsByIndex = new WeakMap<ProjectIndex, Map<SourceFile, Problem<MessageId>[]>>();
+
+/** Every finding of the project, by the file it is in: a task's body may be far from where it is added. */
+function projectProblems(index: ProjectIndex): Map<SourceFile, Problem<MessageId>[]> {
+  const cached = problemsByIndex.get(index);
+  if (cached !== undefined) return cached;
+  const search = new ReachingCalls(blocksHere);
+  const byFile = problemsByFile(backgroundCallbacks(index).flatMap((callback) => [...callbackProblems(callback, search)]));
+  problemsByIndex.set(index, byFile);
+  return byFile;
+}
+
+export default defineRule({
+  id: 'blocking-task',
+  description:
+    'Disallow synchronous blocking calls (`fs.*Sync`, `child_process.*Sync`, `crypto.pbkdf2Sync`/`scryptSync`, `zlib.*Sync`, `Atomics.wait`) in in-process tasks and after-response callbacks, directly or through project functions: they stall every request on the server.',
+  defaultSeverity: 'warn',
+  messages: {
+    blockingCall: '`{{call}}` blocks the event loop in {{place}}, so every request waits; use the async API, a worker thread or a queued job.',
+    blockingHelper: '`{{call}}` reaches `{{blocking}}`{{via}} in {{place}}, so every request waits; use the async API, a worker thread or a queued job.',
+  },
+  *check({ sourceFile, index }) {
+    yield* projectProblems(index).get(sourceFile) ?? [];
+  },
+});
+
+// Shared with response-in-task, general enough for src/analysis (where they move later): following
+// calls into project functions, the response a handler can still reach, and callbacks that run once it is done.
+
+/** How many project functions deep to follow calls from a task; deeper chains are rare and cost time. */
+export const MAX_HELPER_DEPTH = 6;
+
+/** A call a project function reaches, with the calls that lead there from its body. */
+export interface Reached {
+  target: CallExpression;
+  /** The calls from the function's body down to the target, the target last. */
+  calls: CallExpression[];
+  /** The names of the functions along the way, the function itself first. */
+  names: string[];
 }
 
 /**
@@ -216,6 +298,11 @@ export function isResponseOrRaw(expression: Node, parameter: Node): boolean {
   return isReferenceTo(response, parameter);
 }
 
+const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
+const RESPONSE_DONE_EVENTS = new Set(['finish', 'close']);
+
+const RESPONSE_DONE_MODULES = ['on-finished', 'stream', 'node:stream'];
+
 /** A callback that runs once a handler's response is done. */
 export interface ResponseDoneCallback {
   fn: FunctionLike;
@@ -233,78 +320,50 @@ export function responseDoneCallbacks(handler: Handler): ResponseDoneCallback[] 
   const body = handler.fn.getBody();
   const response = responseParameter(handler);
   if (body === undefined || response === undefined) return [];
+  // Syntax first, symbols last: this runs over every call of every handler.
+  const mayCallLibrary = importsAny(handler.fn.getSourceFile(), RESPONSE_DONE_MODULES);
   const found: ResponseDoneCallback[] = [];
+  const add = (argument: Node, place: string, handsResponseBack: boolean): void => {
+    const fn = resolveFunction(argument);
+    if (fn !== undefined && isProjectCode(fn)) found.push({ fn, place, handsResponseBack });
+  };
   for (const call of callsIn(body, { enterNestedFunctions: true })) {
     const callee = unwrapExpression(call.getExpression());
     const [first, second] = call.getArguments();
-    const fn = resolveFunction(second);
-    if (first === undefined || fn === undefined || !isProjectCode(fn)) continue;
+    if (first === undefined || second === undefined) continue;
     if (Node.isPropertyAccessExpression(callee) && LISTENER_METHODS.has(callee.getName())) {
       const event = Node.isStringLiteral(first) ? first.getLiteralValue() : undefined;
-      if (event !== undefined && RESPONSE_DONE_EVENTS.has(event) && isResponseOrRaw(callee.getExpression(), response)) found.push({ fn, place: `a response "${event}" listener`, handsResponseBack: false });
+      if (event !== undefined && RESPONSE_DONE_EVENTS.has(event) && isResponseOrRaw(callee.getExpression(), response)) add(second, `a response "${event}" listener`, false);
       continue;
     }
-    const imported = referencedExport(callee);
+    const imported = mayCallLibrary ? referencedExport(callee) : undefined;
     if (imported === undefined || !isResponseOrRaw(first, response)) continue;
-    if (imported.module === 'on-finished' && (imported.name === 'default' || imported.name === '*')) found.push({ fn, place: 'an `onFinished()` callback', handsResponseBack: true });
-    else if ((imported.module === 'stream' || imported.module === 'node:stream') && imported.name === 'finished') found.push({ fn, place: 'a `finished()` callback', handsResponseBack: false });
+    if (imported.module === 'on-finished' && (imported.name === 'default' || imported.name === '*')) add(second, 'an `onFinished()` callback', true);
+    else if ((imported.module === 'stream' || imported.module === 'node:stream') && imported.name === 'finished') add(second, 'a `finished()` callback', false);
   }
   return found;
 }
 
-/** Timers a handler starts; one that sends the response itself is the handler's own deferred work, not background work. */
-function handlerTimers(handler: Handler): BackgroundCallback[] {
-  const body = handler.fn.getBody();
-  if (body === undefined) return [];
-  const isResponseEnding = responseEndingMatcher(handler);
-  const found: BackgroundCallback[] = [];
-  for (const call of callsIn(body, { enterNestedFunctions: true })) {
-    const timer = timerCallback(call);
-    const fn = timer === undefined ? undefined : resolveFunction(timer);
-    if (fn !== undefined && isProjectCode(fn) && directResponse(fn, isResponseEnding) === undefined) {
-      found.push({ fn, place: `a \`${expressionLabel(unwrapExpression(call.getExpression()))}()\` callback` });
-    }
+const importedModules = new WeakMap<SourceFile, Set<string>>();
+
+/** Whether a file imports or requires one of these modules: a cheap test before resolving symbols. */
+export function importsAny(file: SourceFile, modules: readonly string[]): boolean {
+  let cached = importedModules.get(file);
+  if (cached === undefined) {
+    cached = new Set(file.getImportDeclarations().map((declaration) => declaration.getModuleSpecifierValue()));
+    for (const match of file.getFullText().matchAll(/\brequire\(\s*['"]([^'"]+)['"]\s*\)/g)) cached.add(match[1] as string);
+    importedModules.set(file, cached);
   }
-  return found;
+  const imported = cached;
+  return modules.some((module) => imported.has(module));
 }
 
-/**
- * Work that runs in the server process outside any request's handling: bgtask tasks, `after()`
- * callbacks, Fastify `onResponse` hooks, response listeners and timers a handler starts. Queue
- * processors and cron jobs are left out: they usually run in a worker process of their own.
- */
-function backgroundCallbacks(index: ProjectIndex): BackgroundCallback[] {
-  const callbacks: BackgroundCallback[] = [];
-  for (const [fn, work] of projectWorks(index)) {
-    const isResponseHook = work.kind === 'hook' && work.label.includes('`onResponse`');
-    if (work.kind === 'task' || work.kind === 'after' || isResponseHook) callbacks.push({ fn, place: work.label });
-  }
-  for (const file of index.lintableFiles()) {
-    if (isRuntimeFile(file) || index.isClientFile(file)) continue;
-    for (const handler of index.handlersIn(file)) callbacks.push(...responseDoneCallbacks(handler), ...handlerTimers(handler));
-  }
-  return callbacks;
+/** A Fastify `onResponse` hook: runs once the reply has been sent (the work's label names the hook's event). */
+export function isResponseHook(work: Work): boolean {
+  return work.kind === 'hook' && work.label.includes('`onResponse`');
 }
 
-function* callbackProblems(callback: BackgroundCallback, search: ReachingCalls): Generator<Problem<MessageId>> {
-  for (const call of callsInFunction(callback.fn)) {
-    if (blocksHere(call)) {
-      yield { node: call, messageId: 'blockingCall', data: { call: quotedCall(call), place: callback.place } };
-      continue;
-    }
-    const callee = projectCallee(call, callback.fn);
-    const reached = callee === undefined ? null : search.reached(callee, 1);
-    if (reached === null) continue;
-    const start = { node: callback.fn, message: `${capitalised(callback.place)} starts here.` };
-    yield {
-      node: call,
-      messageId: 'blockingHelper',
-      data: { call: quotedCall(call), blocking: expressionLabel(reached.target.getExpression()), via: viaText(reached), place: callback.place },
-      path: reachedPath(start, call, reached, 'blocks the event loop'),
-    };
-  }
-}
-
+/** `a task` → `A task`, for the first step of a code flow. */
 export function capitalised(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -321,29 +380,3 @@ export function problemsByFile<M extends string>(problems: Iterable<Problem<M>>)
   }
   return byFile;
 }
-
-const problemsByIndex = new WeakMap<ProjectIndex, Map<SourceFile, Problem<MessageId>[]>>();
-
-/** Every finding of the project, by the file it is in: a task's body may be far from where it is added. */
-function projectProblems(index: ProjectIndex): Map<SourceFile, Problem<MessageId>[]> {
-  const cached = problemsByIndex.get(index);
-  if (cached !== undefined) return cached;
-  const search = new ReachingCalls(blocksHere);
-  const byFile = problemsByFile(backgroundCallbacks(index).flatMap((callback) => [...callbackProblems(callback, search)]));
-  problemsByIndex.set(index, byFile);
-  return byFile;
-}
-
-export default defineRule({
-  id: 'blocking-task',
-  description:
-    'Disallow synchronous blocking calls (`fs.*Sync`, `child_process.*Sync`, `crypto.pbkdf2Sync`/`scryptSync`, `zlib.*Sync`, `Atomics.wait`) in in-process tasks and after-response callbacks, directly or through project functions: they stall every request on the server.',
-  defaultSeverity: 'warn',
-  messages: {
-    blockingCall: '`{{call}}` blocks the event loop in {{place}}, so every request waits; use the async API, a worker thread or a queued job.',
-    blockingHelper: '`{{call}}` reaches `{{blocking}}`{{via}} in {{place}}, so every request waits; use the async API, a worker thread or a queued job.',
-  },
-  *check({ sourceFile, index }) {
-    yield* projectProblems(index).get(sourceFile) ?? [];
-  },
-});

@@ -2,7 +2,7 @@ import { Node } from 'ts-morph';
 import type { CallExpression, ParameterDeclaration, SourceFile } from 'ts-morph';
 import { projectWorks } from '../analysis/background-work.js';
 import { callsIn, expressionLabel, functionName, isFunctionLike, isInside, isProjectCode, resolveFunction, unwrapExpression, type FunctionLike } from '../analysis/functions.js';
-import { fastifyHooks, type Handler } from '../analysis/handlers.js';
+import type { Handler } from '../analysis/handlers.js';
 import { isExportOf } from '../analysis/libraries.js';
 import { isCollectionAddTask, type ProjectIndex } from '../analysis/project-index.js';
 import { isRuntimeFile } from '../analysis/runtime.js';
@@ -10,7 +10,9 @@ import { isRuntimeFile } from '../analysis/runtime.js';
 import {
   callsInFunction,
   capitalised,
+  importsAny,
   isReferenceTo,
+  isResponseHook,
   isResponseOrRaw,
   MAX_HELPER_DEPTH,
   problemsByFile,
@@ -80,8 +82,8 @@ const LATE_WRITES: Record<ResponseApi, Record<string, string>> = {
   },
 };
 
-/** Properties that say whether the response is out: code that checks one guards its writes. */
-const SENT_PROPERTIES = new Set(['headersSent', 'sent', 'writableEnded', 'writableFinished', 'finished']);
+/** Properties that say whether the response is out (Hono's is `c.finalized`): code that checks one guards its writes. */
+const SENT_PROPERTIES = new Set(['headersSent', 'sent', 'writableEnded', 'writableFinished', 'finished', 'finalized']);
 const NEXT_HEADERS = ['next/headers'] as const;
 
 function isReference(expression: Node, binding: ResponseBinding): boolean {
@@ -248,12 +250,11 @@ function handedResponses(handler: Handler, binding: ResponseBinding): { argument
 }
 
 /** Fastify's `onResponse` hooks, whose `reply` has been sent by the time they run. */
-function responseHooks(file: SourceFile): LateCallback[] {
+function responseHooks(index: ProjectIndex): LateCallback[] {
   const hooks: LateCallback[] = [];
-  for (const { event, hook } of fastifyHooks(file)) {
-    const fn = event === 'onResponse' ? callbackFunction(hook) : undefined;
-    const reply = fn === undefined ? undefined : parameterBinding(fn, 1, 'fastify');
-    if (fn !== undefined && reply !== undefined) hooks.push({ fn, binding: reply, place: 'a Fastify `onResponse` hook' });
+  for (const [fn, work] of projectWorks(index)) {
+    const reply = work.kind === 'hook' && isResponseHook(work) ? parameterBinding(fn, 1, 'fastify') : undefined;
+    if (reply !== undefined) hooks.push({ fn, binding: reply, place: work.label });
   }
   return hooks;
 }
@@ -288,9 +289,12 @@ function writeLabel(call: CallExpression, last = true): string {
 function* lateCallbackProblems(callback: LateCallback, writes: ResponseWrites): Generator<Problem<MessageId>> {
   const start = { node: callback.fn, message: `${capitalised(callback.place)} starts here, after the response was sent.` };
   for (const { call, reached, consequence } of writes.writesIn(callback.fn, callback.binding, 0)) {
-    const data = { call: reached === undefined ? writeLabel(call) : quotedCall(call), place: callback.place, consequence, via: reached === undefined ? '' : viaText(reached) };
-    if (reached === undefined) yield { node: call, messageId: 'writeAfterResponse', data };
-    else yield { node: call, messageId: 'writeAfterResponse', data, path: reachedPath(start, call, reached, 'writes to the response') };
+    if (reached === undefined) {
+      yield { node: call, messageId: 'writeAfterResponse', data: { call: writeLabel(call), place: callback.place, consequence, via: '' } };
+    } else {
+      const data = { call: quotedCall(call), place: callback.place, consequence, via: viaText(reached) };
+      yield { node: call, messageId: 'writeAfterResponse', data, path: reachedPath(start, call, reached, 'writes to the response') };
+    }
   }
 }
 
@@ -337,10 +341,13 @@ function projectProblems(index: ProjectIndex): Map<SourceFile, Problem<MessageId
         problems.push({ node: argument, messageId: 'responseHandedToTask', data, path: handedPath(argument, reached) });
       }
     }
-    for (const hook of responseHooks(file)) problems.push(...lateCallbackProblems(hook, writes));
   }
-  const cookies = new ReachingCalls(isCookieWrite);
-  for (const [fn, work] of projectWorks(index)) if (work.kind === 'after') problems.push(...afterCallbackProblems(fn, cookies));
+  for (const hook of responseHooks(index)) problems.push(...lateCallbackProblems(hook, writes));
+  // Only `cookies` from next/headers can change a cookie: a project that never imports it has nothing to follow.
+  if (files.some((file) => importsAny(file, NEXT_HEADERS))) {
+    const cookies = new ReachingCalls(isCookieWrite);
+    for (const [fn, work] of projectWorks(index)) if (work.kind === 'after') problems.push(...afterCallbackProblems(fn, cookies));
+  }
   const byFile = problemsByFile(problems);
   problemsByIndex.set(index, byFile);
   return byFile;

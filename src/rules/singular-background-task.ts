@@ -1,6 +1,7 @@
-import { Node } from 'ts-morph';
-import type { CallExpression, NewExpression, SourceFile } from 'ts-morph';
+import { Node, SyntaxKind, ts, VariableDeclarationKind } from 'ts-morph';
+import type { CallExpression, NewExpression, SourceFile, Statement, VariableStatement } from 'ts-morph';
 import {
+  calledMethodName,
   callReceivingFunction,
   calleeName,
   callsIn,
@@ -8,6 +9,7 @@ import {
   expressionLabel,
   functionReturning,
   isImmediatelyInvoked,
+  isFunctionLike,
   isInside,
   outermostWrapper,
   referencesInFile,
@@ -15,10 +17,12 @@ import {
   unwrapExpression,
   type FunctionLike,
 } from '../analysis/functions.js';
+import type { Handler } from '../analysis/handlers.js';
 import { isTestFile, type ProjectIndex } from '../analysis/project-index.js';
 import { judgePromiseChain, TIMER_FUNCTIONS } from '../analysis/promises.js';
+import { responseEndingMatcher } from '../analysis/response-flow.js';
 import { collectionInstallation, COLLECTION_PROPERTY, collectionOrigin, isNewOf, isRuntimeFile, isTypeReferenceTo, TASK_CLASS, TASKS_CLASS } from '../analysis/runtime.js';
-import { defineRule } from './rule.js';
+import { defineRule, fixer, type Fix, type Problem, type Suggestion, type TextEdit } from './rule.js';
 
 const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
 /** Callees that keep a callback for later: it does not run while the handler does. */
@@ -254,6 +258,9 @@ export default defineRule({
     handMadeCollection: '`new BackgroundTasks()` in a handler is a collection no adapter runs after the response; add to the request\'s with `addTask`.',
     collectionRunEarly: '`{{call}}` runs the request\'s collection during the request: tasks run early and later `addTask` calls throw; let the adapter run it.',
     typedAsSingular: '`{{name}}` is typed `BackgroundTask`, a single deferred call, where a collection is meant; type it `BackgroundTasks`.',
+    // Suggestions' descriptions.
+    addToCollection: 'Add the task to the request\'s collection: `{{call}}`.',
+    callDirectly: 'Call `{{fn}}` directly and await it, if the work must finish before the response.',
   },
   *check({ sourceFile, index }) {
     if (isRuntimeFile(sourceFile)) return;
@@ -316,24 +323,25 @@ export default defineRule({
       }
       const outer = outermostWrapper(expression);
       if (Node.isExpressionStatement(outer.getParent())) {
-        if (!isTestFile(sourceFile)) yield { node: expression, messageId: 'neverRun' as const, data: { fn } };
+        if (!isTestFile(sourceFile)) yield { node: expression, messageId: 'neverRun' as const, data: { fn }, ...statementFixes(expression, outer, index) };
         return;
       }
       const directRun = runCallOn(expression);
       if (directRun !== undefined) {
         const problem = runProblem(directRun);
-        if (problem !== undefined) yield problem;
+        if (problem !== undefined) yield { ...problem, ...inlineRunFixes(expression, directRun, index) };
         return;
       }
       const variable = boundVariable(expression);
       if (variable === undefined) return;
       let used = variable.exported;
-      for (const ref of readsOf(variable.nameNode)) {
+      const reads = readsOf(variable.nameNode);
+      for (const ref of reads) {
         const run = runCallOn(ref);
         if (run !== undefined) {
           used = true;
           const problem = runProblem(run);
-          if (problem !== undefined) yield problem;
+          if (problem !== undefined) yield { ...problem, ...(variable.exported ? {} : variableRunFixes(expression, run, reads.length === 1, index)) };
           continue;
         }
         const refInstallation = collectionInstallation(ref);
@@ -346,7 +354,9 @@ export default defineRule({
         // Reading `task.name` runs nothing; passing, returning or storing the task may.
         if (!(Node.isPropertyAccessExpression(parent) && parent.getName() === 'name')) used = true;
       }
-      if (!used && !isTestFile(sourceFile)) yield { node: expression, messageId: 'neverRun' as const, data: { fn } };
+      if (!used && !isTestFile(sourceFile)) {
+        yield { node: expression, messageId: 'neverRun' as const, data: { fn }, ...(reads.length === 0 && !variable.exported ? unusedVariableFixes(expression, index) : {}) };
+      }
     }
 
     function* checkHandMade(expression: NewExpression) {
@@ -395,4 +405,248 @@ function addsTasksTo(nameNode: Node, declaration: Node): boolean {
     .getSourceFile()
     .getDescendants()
     .some((node) => Node.isPropertyAccessExpression(node) && node.getNameNode().getSymbol() === symbol && isAddTaskReceiver(node));
+}
+
+// Fixes: `new BackgroundTask(fn, ...args)` becomes `<request's collection>.addTask(fn, ...args)` where
+// the handler's request is in scope, the adapter is mounted and no response can have been sent yet.
+// Anything less certain is a suggestion.
+
+type FixMessageId = 'addToCollection' | 'callDirectly';
+type Fixes = Pick<Problem<FixMessageId>, 'fix' | 'suggestions'>;
+
+/** How code at a point reaches the request's collection; `certain` when a fix may rely on it. */
+interface CollectionScope {
+  access: string;
+  certain: boolean;
+}
+
+const JUMP_KINDS = new Set([SyntaxKind.ReturnStatement, SyntaxKind.ThrowStatement, SyntaxKind.BreakStatement, SyntaxKind.ContinueStatement]);
+
+function collectionScope(site: Node, index: ProjectIndex): CollectionScope | undefined {
+  let direct = true;
+  let handler: Handler | undefined;
+  for (let fn = enclosingFunction(site); fn !== undefined; fn = enclosingFunction(fn)) {
+    const current = fn;
+    handler = index.handlersIn(fn.getSourceFile()).find((candidate) => candidate.fn === current);
+    if (handler !== undefined) break;
+    // `items.forEach((item) => …)` runs while the handler does; a timer or listener callback may not.
+    if (!runsInline(fn)) return undefined;
+    direct = false;
+  }
+  if (handler === undefined || handler.requestName === undefined || handler.framework === 'next') return undefined;
+  const name = handler.requestName;
+  const parameterSymbol = handler.fn
+    .getParameters()
+    .find((param) => param.getName() === name && Node.isIdentifier(param.getNameNode()))
+    ?.getNameNode()
+    .getSymbol()?.compilerSymbol;
+  if (parameterSymbol === undefined) return undefined;
+  // `req` at the site must still be the handler's parameter, not a local of the same name.
+  const checker = site.getProject().getTypeChecker().compilerObject;
+  if (checker.getSymbolsInScope(site.compilerNode, ts.SymbolFlags.Value).find((symbol) => symbol.name === name) !== parameterSymbol) return undefined;
+  // `addTask` once the response is out throws (task-after-response).
+  if (respondedBefore(handler, site)) return undefined;
+  const file = site.getSourceFile();
+  const isHono = handler.framework === 'hono';
+  // A one-parameter Express handler reads as Hono's `(c) => …`: be sure before writing `c.var`.
+  if (
+    isHono &&
+    !/\bContext\b/.test(handler.fn.getParameters()[0]?.getTypeNode()?.getText() ?? '') &&
+    !file.getImportDeclarations().some((declaration) => /^(hono$|hono\/|@hono\/)/.test(declaration.getModuleSpecifierValue()))
+  ) {
+    return undefined;
+  }
+  return {
+    access: isHono ? `${name}.var.${COLLECTION_PROPERTY}` : `${name}.${COLLECTION_PROPERTY}`,
+    certain: direct && adapterMounted(index, file),
+  };
+}
+
+/** Whether a response-ending call may come before `site` in its handler; a guard clause that responds and returns does not. */
+function respondedBefore(handler: Handler, site: Node): boolean {
+  const body = handler.fn.getBody();
+  if (body === undefined) return false;
+  const isResponseEnding = responseEndingMatcher(handler);
+  return callsIn(body, { enterNestedFunctions: true }).some((call) => call.getStart() < site.getStart() && isResponseEnding(call) && !leavesBefore(call, site, body));
+}
+
+/** `if (bad) return res.status(400).end();` or `{ res.end(); return; }`: the response is on a path that leaves the handler before `site`. */
+function leavesBefore(call: Node, site: Node, body: Node): boolean {
+  for (let node: Node | undefined = call; node !== undefined && node !== body; node = node.getParent()) {
+    if (isInside(site, node) || isFunctionLike(node)) return false;
+    if (Node.isReturnStatement(node) || Node.isThrowStatement(node)) return true;
+    const parent = node.getParent();
+    if (Node.isBlock(parent) && !isInside(site, parent)) {
+      const statements = parent.getStatements();
+      const following = statements.slice(statements.findIndex((statement) => statement === node) + 1);
+      if (following.some((statement) => Node.isReturnStatement(statement) || Node.isThrowStatement(statement))) return true;
+    }
+  }
+  return false;
+}
+
+const mountedPackages = new WeakMap<ProjectIndex, Set<string | undefined>>();
+
+/** Whether the file's package mounts an adapter: `app.use(backgroundTasks())`, `app.register(backgroundTasks)`, under any import alias. */
+function adapterMounted(index: ProjectIndex, file: SourceFile): boolean {
+  let mounted = mountedPackages.get(index);
+  if (mounted === undefined) {
+    mounted = new Set(index.lintableFiles().filter(mountsAdapter).map((candidate) => index.packageRoot(candidate)));
+    mountedPackages.set(index, mounted);
+  }
+  return mounted.has(index.packageRoot(file));
+}
+
+function mountsAdapter(file: SourceFile): boolean {
+  if (!file.getFullText().includes(COLLECTION_PROPERTY)) return false;
+  return file.getDescendantsOfKind(SyntaxKind.CallExpression).some((call) => {
+    const method = calledMethodName(call);
+    if (method !== 'use' && method !== 'register') return false;
+    return call.getArguments().some((argument) => {
+      let target = unwrapExpression(argument);
+      if (Node.isCallExpression(target)) target = unwrapExpression(target.getExpression());
+      if (!Node.isIdentifier(target)) return false;
+      if (target.getText() === COLLECTION_PROPERTY) return true;
+      // `import { backgroundTasks as honoTasks }`, whether or not the module resolves.
+      const declaration = target.getSymbol()?.getDeclarations()[0];
+      return Node.isImportSpecifier(declaration) && declaration.getName() === COLLECTION_PROPERTY;
+    });
+  });
+}
+
+/** `<access>.addTask(fn, ...args)`, with the task's type arguments and its arguments as written. */
+function addTaskText(access: string, expression: NewExpression): string {
+  const text = expression.getSourceFile().getFullText();
+  return `${access}.addTask${text.slice(expression.getExpression().getEnd(), expression.getEnd())}`;
+}
+
+function addToCollection(scope: CollectionScope, expression: NewExpression, edit: Fix): Suggestion<FixMessageId> {
+  const [fn, ...rest] = expression.getArguments();
+  const call = `${scope.access}.addTask(${fn === undefined ? '' : expressionLabel(fn)}${rest.length > 0 ? ', …' : ''})`;
+  return { messageId: 'addToCollection', data: { call }, fix: edit };
+}
+
+/** `await fn(...args)` for `await new BackgroundTask(fn, ...args).run()`. */
+function callDirectly(expression: NewExpression, replaced: Node): Suggestion<FixMessageId> | undefined {
+  const [fn, ...rest] = expression.getArguments();
+  if (fn === undefined || Node.isSpreadElement(fn)) return undefined;
+  const plain = Node.isIdentifier(fn) || Node.isPropertyAccessExpression(fn) || Node.isElementAccessExpression(fn);
+  const callee = plain ? fn.getText() : `(${fn.getText()})`;
+  return { messageId: 'callDirectly', data: { fn: expressionLabel(fn) }, fix: fixer.replaceText(replaced, `await ${callee}(${rest.map((arg) => arg.getText()).join(', ')})`) };
+}
+
+/** The statement a run is all of: `await x.run();`, `void x.run();`, `x.run();`, maybe with a `.then/.catch` chain. */
+function runStatement(run: CallExpression): { statement: Statement; replaced: Node; awaited: boolean; chained: boolean } | undefined {
+  const top = chainTop(run);
+  let replaced = outermostWrapper(top);
+  let parent = replaced.getParent();
+  const awaited = Node.isAwaitExpression(parent);
+  if (Node.isAwaitExpression(parent) || Node.isVoidExpression(parent)) {
+    replaced = outermostWrapper(parent);
+    parent = replaced.getParent();
+  }
+  if (!Node.isExpressionStatement(parent)) return undefined;
+  return { statement: parent, replaced, awaited, chained: top !== run };
+}
+
+/** A statement's range, with its line when it has the line to itself. */
+function statementRemoval(statement: Statement): TextEdit {
+  const text = statement.getSourceFile().getFullText();
+  const lineStart = text.lastIndexOf('\n', statement.getStart() - 1) + 1;
+  const lineEnd = text.indexOf('\n', statement.getEnd());
+  const end = lineEnd === -1 ? text.length : lineEnd + 1;
+  const alone = text.slice(lineStart, statement.getStart()).trim() === '' && text.slice(statement.getEnd(), end).trim() === '';
+  return alone ? fixer.removeRange([lineStart, end]) : fixer.remove(statement);
+}
+
+function hasArguments(expression: NewExpression): boolean {
+  return expression.getArguments().length > 0;
+}
+
+/** `new BackgroundTask(fn, a);` → `req.backgroundTasks.addTask(fn, a);` */
+function statementFixes(expression: NewExpression, outer: Node, index: ProjectIndex): Fixes {
+  const scope = collectionScope(outer, index);
+  if (scope === undefined || !hasArguments(expression)) return {};
+  const edit = fixer.replaceText(outer, addTaskText(scope.access, expression));
+  return scope.certain ? { fix: edit } : { suggestions: [addToCollection(scope, expression, edit)] };
+}
+
+/** `await new BackgroundTask(fn, a).run();`, `void …`, `….run();` → `req.backgroundTasks.addTask(fn, a);` */
+function inlineRunFixes(expression: NewExpression, run: CallExpression, index: ProjectIndex): Fixes {
+  const found = runStatement(run);
+  if (found === undefined || !hasArguments(expression)) return {};
+  const suggestions: Suggestion<FixMessageId>[] = [];
+  let fix: Fix | undefined;
+  const scope = collectionScope(found.statement, index);
+  if (scope !== undefined) {
+    const edit = fixer.replaceText(found.replaced, addTaskText(scope.access, expression));
+    // A `.catch(report)` chain is the user's error handling: replacing it takes judgement.
+    if (scope.certain && !found.chained) fix = edit;
+    else suggestions.push(addToCollection(scope, expression, edit));
+  }
+  const direct = found.awaited && !found.chained ? callDirectly(expression, found.replaced) : undefined;
+  if (direct !== undefined) suggestions.push(direct);
+  return { ...(fix !== undefined && { fix }), ...(suggestions.length > 0 && { suggestions }) };
+}
+
+/** `const task = new BackgroundTask(fn, a)` alone in its statement: the statement, and whether comments sit outside the expression. */
+function soleConstStatement(expression: NewExpression): { statement: VariableStatement; commented: boolean } | undefined {
+  const outer = outermostWrapper(expression);
+  const declaration = outer.getParent();
+  if (!Node.isVariableDeclaration(declaration) || declaration.getInitializer() !== outer) return undefined;
+  const statement = declaration.getVariableStatement();
+  if (statement === undefined || statement.getDeclarations().length !== 1 || statement.getDeclarationKind() !== VariableDeclarationKind.Const) return undefined;
+  const around = statement.getText().replace(expression.getText(), '');
+  return { statement, commented: around.includes('//') || around.includes('/*') };
+}
+
+/** Whether control may leave, or wait, between two statements of a block. */
+function mayLeaveOrWaitBetween(first: Statement, second: Statement): boolean {
+  const block = first.getParent();
+  if (block === undefined || second.getParent() !== block || second.getStart() < first.getEnd()) return true;
+  const between = first.getNextSiblings().filter((node) => node.getStart() < second.getStart());
+  return between.some((statement) => {
+    if (JUMP_KINDS.has(statement.getKind())) return true;
+    let found = false;
+    statement.forEachDescendant((node, traversal) => {
+      if (isFunctionLike(node)) traversal.skip();
+      else if (JUMP_KINDS.has(node.getKind()) || Node.isAwaitExpression(node)) {
+        found = true;
+        traversal.stop();
+      }
+    });
+    return found;
+  });
+}
+
+/**
+ * `const task = new BackgroundTask(fn, a); void task.run();` → `req.backgroundTasks.addTask(fn, a);`.
+ * The fix adds it where the task was made (its arguments are read when they were) and removes the
+ * run, when nothing can leave or wait in between. Otherwise the suggestion adds it where it ran and
+ * removes the declaration; a task also used elsewhere (`task.name`) keeps its declaration.
+ */
+function variableRunFixes(expression: NewExpression, run: CallExpression, onlyUse: boolean, index: ProjectIndex): Fixes {
+  const declared = soleConstStatement(expression);
+  const found = runStatement(run);
+  if (declared === undefined || found === undefined || found.chained || !hasArguments(expression)) return {};
+  if (enclosingFunction(declared.statement) !== enclosingFunction(found.statement)) return {};
+  const atDeclaration = onlyUse ? collectionScope(declared.statement, index) : undefined;
+  if (atDeclaration?.certain === true && !declared.commented && !mayLeaveOrWaitBetween(declared.statement, found.statement)) {
+    const semicolon = declared.statement.getText().endsWith(';') ? ';' : '';
+    return { fix: [fixer.replaceText(declared.statement, addTaskText(atDeclaration.access, expression) + semicolon), statementRemoval(found.statement)] };
+  }
+  const atRun = collectionScope(found.statement, index);
+  if (atRun === undefined) return {};
+  const added = fixer.replaceText(found.replaced, addTaskText(atRun.access, expression));
+  return { suggestions: [addToCollection(atRun, expression, onlyUse ? [added, statementRemoval(declared.statement)] : added)] };
+}
+
+/** `const task = new BackgroundTask(fn, a);` never used: perhaps meant for the collection. */
+function unusedVariableFixes(expression: NewExpression, index: ProjectIndex): Fixes {
+  const declared = soleConstStatement(expression);
+  if (declared === undefined || !hasArguments(expression)) return {};
+  const scope = collectionScope(declared.statement, index);
+  if (scope === undefined) return {};
+  const semicolon = declared.statement.getText().endsWith(';') ? ';' : '';
+  return { suggestions: [addToCollection(scope, expression, fixer.replaceText(declared.statement, addTaskText(scope.access, expression) + semicolon))] };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Project, type SourceFile } from 'ts-morph';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lintSourceFiles } from '../../src/linter/engine.js';
+import { applyEdits, applyFixes } from '../../src/linter/fix.js';
 import type { LintMessage } from '../../src/linter/types.js';
 import type { Rule } from '../../src/rules/rule.js';
 
@@ -18,6 +19,8 @@ export interface ExpectedError {
   pathLines?: number[];
   /** The lines of the other places with the same root cause (SARIF's related locations). */
   relatedLines?: number[];
+  /** The suggestions, in order, each as src/app.ts once it is applied. */
+  suggestions?: { messageId: string; output: string }[];
 }
 
 export interface RuleCase {
@@ -35,6 +38,8 @@ export interface RuleCase {
 export interface InvalidCase extends RuleCase {
   /** The exact findings; `'some'` (for doc examples) asks for at least one. */
   errors: ExpectedError[] | 'some';
+  /** src/app.ts after one pass of the fixes (as ESLint's RuleTester); `null`: no fix changes it. */
+  output?: string | null;
 }
 
 function caseName(testCase: RuleCase): string {
@@ -54,6 +59,7 @@ function caseName(testCase: RuleCase): string {
 export function ruleTester(rule: Rule, cases: { valid: (string | RuleCase)[]; invalid: InvalidCase[] }): void {
   const valid = cases.valid.map((c) => (typeof c === 'string' ? { code: c } : c));
   const messagesByCase = new Map<number, LintMessage[]>();
+  const appMessagesByCase = new Map<number, LintMessage[]>();
   const all: RuleCase[] = [...valid, ...cases.invalid];
 
   describe(rule.id, () => {
@@ -92,6 +98,8 @@ export function ruleTester(rule: Rule, cases: { valid: (string | RuleCase)[]; in
       if (failures.length > 0) throw failures[0]?.error;
       const byPath = new Map(results.map((result) => [result.filePath, result.messages]));
       for (const entry of linted) {
+        const app = entry.files[0];
+        if (app !== undefined) appMessagesByCase.set(entry.index, (byPath.get(app.getFilePath()) ?? []).filter((m) => m.ruleId === rule.id));
         messagesByCase.set(
           entry.index,
           entry.files.flatMap((file) => (byPath.get(file.getFilePath()) ?? []).filter((m) => m.ruleId === rule.id)),
@@ -123,7 +131,16 @@ export function ruleTester(rule: Rule, cases: { valid: (string | RuleCase)[]; in
             if (expected.message !== undefined) expect(message?.message).toMatch(expected.message);
             if (expected.pathLines !== undefined) expect(message?.codeFlow?.map((step) => step.line)).toEqual(expected.pathLines);
             if (expected.relatedLines !== undefined) expect(message?.relatedLocations?.map((location) => location.line)).toEqual(expected.relatedLines);
+            if (expected.suggestions !== undefined) {
+              const suggested = (message?.suggestions ?? []).map((s) => ({ messageId: s.messageId, output: applyEdits(testCase.code, [s.fix]) }));
+              expect(suggested).toEqual(expected.suggestions);
+            }
           });
+          if (testCase.output !== undefined) {
+            const appMessages = appMessagesByCase.get(valid.length + offset) ?? [];
+            const { output } = applyFixes(testCase.code, appMessages, { fileName: 'app.ts' });
+            expect(output).toBe(testCase.output ?? testCase.code);
+          }
           // A message is one line a reader takes in at a glance; the why and the how live in the rule's docs.
           for (const message of messages) expect(message.message.length, message.message).toBeLessThanOrEqual(160);
         });

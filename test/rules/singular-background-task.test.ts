@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import rule from '../../src/rules/singular-background-task.js';
-import { ruleTester } from '../helpers/rule-tester.js';
+import { ruleTester, type InvalidCase } from '../helpers/rule-tester.js';
 
 const template = (name: string): string => readFileSync(join(import.meta.dirname, '..', '..', 'templates', 'runtime', name), 'utf8');
 // The adapters, moved next to app.ts, with their imports pointed back at the runtime.
@@ -948,4 +948,376 @@ app.post('/orders', (req, res) => {
       errors: [{ messageId: 'neverRun', line: 10 }],
     },
   ],
+});
+
+// Fixes and suggestions. `output` is src/app.ts after one pass of the fixes; each suggestion's output
+// is src/app.ts with that suggestion applied.
+const EXPRESS = `
+import express from 'express';
+import { backgroundTasks } from './background/express.js';
+import { BackgroundTask } from './background/tasks.js';
+
+async function sendReceipt(orderId: string): Promise<void> {}
+
+const app = express();
+app.use(backgroundTasks());
+`;
+
+const fixCases: InvalidCase[] = [
+  {
+    name: 'fix: new BackgroundTask(fn, a) as a statement in an Express handler',
+    code: `${EXPRESS}app.post('/orders', (req, res) => {
+  new BackgroundTask(sendReceipt, req.body.id);
+  res.status(201).json({ ok: true });
+});
+`,
+    errors: [{ messageId: 'neverRun', line: 11 }],
+    output: `${EXPRESS}app.post('/orders', (req, res) => {
+  req.backgroundTasks.addTask(sendReceipt, req.body.id);
+  res.status(201).json({ ok: true });
+});
+`,
+  },
+  {
+    name: 'fix: await new BackgroundTask(fn, a).run(), with calling fn directly as a suggestion',
+    code: `${EXPRESS}app.post('/orders/:id', async (request, res) => {
+  await new BackgroundTask<[string]>(sendReceipt, request.params.id).run();
+  res.status(201).json({ ok: true });
+});
+`,
+    errors: [
+      {
+        messageId: 'awaitedRun',
+        line: 11,
+        suggestions: [
+          {
+            messageId: 'callDirectly',
+            output: `${EXPRESS}app.post('/orders/:id', async (request, res) => {
+  await sendReceipt(request.params.id);
+  res.status(201).json({ ok: true });
+});
+`,
+          },
+        ],
+      },
+    ],
+    output: `${EXPRESS}app.post('/orders/:id', async (request, res) => {
+  request.backgroundTasks.addTask<[string]>(sendReceipt, request.params.id);
+  res.status(201).json({ ok: true });
+});
+`,
+  },
+  {
+    name: 'fix: void task.run() of a const made just before: added where it was made, the run removed',
+    code: `${EXPRESS}app.post('/orders', (req, res) => {
+  const receipt = new BackgroundTask(sendReceipt, req.body.id);
+  void receipt.run();
+  new BackgroundTask(sendReceipt, 'copy').run();
+  res.status(201).json({ ok: true });
+});
+`,
+    errors: [
+      { messageId: 'detachedRun', line: 12 },
+      { messageId: 'detachedRun', line: 13 },
+    ],
+    output: `${EXPRESS}app.post('/orders', (req, res) => {
+  req.backgroundTasks.addTask(sendReceipt, req.body.id);
+  req.backgroundTasks.addTask(sendReceipt, 'copy');
+  res.status(201).json({ ok: true });
+});
+`,
+  },
+  {
+    name: 'fix: after a guard clause that responds and returns',
+    code: `${EXPRESS}app.post('/orders/:id', async (req, res) => {
+  if (req.params.id === '') {
+    res.status(400).json({ error: 'no id' });
+    return;
+  }
+  if (req.body.skip) return res.sendStatus(204);
+  await new BackgroundTask(sendReceipt, req.params.id).run();
+  res.status(201).json({ ok: true });
+});
+`,
+    errors: [{ messageId: 'awaitedRun', line: 16 }],
+    output: `${EXPRESS}app.post('/orders/:id', async (req, res) => {
+  if (req.params.id === '') {
+    res.status(400).json({ error: 'no id' });
+    return;
+  }
+  if (req.body.skip) return res.sendStatus(204);
+  req.backgroundTasks.addTask(sendReceipt, req.params.id);
+  res.status(201).json({ ok: true });
+});
+`,
+  },
+  {
+    name: 'fix: Fastify request.backgroundTasks, with the plugin registered under another name',
+    code: `
+import Fastify from 'fastify';
+import { backgroundTasks as taskPlugin } from './background/fastify.js';
+import { BackgroundTask } from './background/tasks.js';
+
+async function reindex(id: string): Promise<void> {}
+
+const app = Fastify();
+await app.register(taskPlugin);
+app.post('/docs/:id', async (request, reply) => {
+  const { id } = request.params as { id: string };
+  void new BackgroundTask(reindex, id).run();
+  return reply.code(202).send({ queued: true });
+});
+`,
+    errors: [{ messageId: 'detachedRun', line: 12 }],
+    output: `
+import Fastify from 'fastify';
+import { backgroundTasks as taskPlugin } from './background/fastify.js';
+import { BackgroundTask } from './background/tasks.js';
+
+async function reindex(id: string): Promise<void> {}
+
+const app = Fastify();
+await app.register(taskPlugin);
+app.post('/docs/:id', async (request, reply) => {
+  const { id } = request.params as { id: string };
+  request.backgroundTasks.addTask(reindex, id);
+  return reply.code(202).send({ queued: true });
+});
+`,
+  },
+  {
+    name: 'fix: Hono c.var.backgroundTasks',
+    code: `
+import { Hono } from 'hono';
+import { backgroundTasks } from './background/hono.js';
+import { BackgroundTask } from './background/tasks.js';
+
+async function audit(action: string): Promise<void> {}
+
+const app = new Hono();
+app.use(backgroundTasks());
+app.post('/orders', async (c) => {
+  const task = new BackgroundTask(audit, 'order');
+  await task.run();
+  return c.json({ ok: true }, 201);
+});
+`,
+    errors: [{ messageId: 'awaitedRun', line: 12 }],
+    output: `
+import { Hono } from 'hono';
+import { backgroundTasks } from './background/hono.js';
+import { BackgroundTask } from './background/tasks.js';
+
+async function audit(action: string): Promise<void> {}
+
+const app = new Hono();
+app.use(backgroundTasks());
+app.post('/orders', async (c) => {
+  c.var.backgroundTasks.addTask(audit, 'order');
+  return c.json({ ok: true }, 201);
+});
+`,
+  },
+  {
+    name: 'suggestion only: no adapter is mounted, so req.backgroundTasks would be undefined',
+    code: `
+import express from 'express';
+import { BackgroundTask } from './background/tasks.js';
+
+async function sendReceipt(orderId: string): Promise<void> {}
+
+const app = express();
+app.post('/orders', (req, res) => {
+  new BackgroundTask(sendReceipt, req.body.id);
+  res.status(201).json({ ok: true });
+});
+`,
+    errors: [
+      {
+        messageId: 'neverRun',
+        line: 9,
+        suggestions: [
+          {
+            messageId: 'addToCollection',
+            output: `
+import express from 'express';
+import { BackgroundTask } from './background/tasks.js';
+
+async function sendReceipt(orderId: string): Promise<void> {}
+
+const app = express();
+app.post('/orders', (req, res) => {
+  req.backgroundTasks.addTask(sendReceipt, req.body.id);
+  res.status(201).json({ ok: true });
+});
+`,
+          },
+        ],
+      },
+    ],
+    output: null,
+  },
+  {
+    name: 'suggestion only: the task is also used elsewhere (its name is logged)',
+    code: `${EXPRESS}app.post('/orders', (req, res) => {
+  const task = new BackgroundTask(sendReceipt, req.body.id);
+  console.info(task.name);
+  void task.run();
+  res.status(201).json({ ok: true });
+});
+`,
+    errors: [
+      {
+        messageId: 'detachedRun',
+        line: 13,
+        suggestions: [
+          {
+            messageId: 'addToCollection',
+            output: `${EXPRESS}app.post('/orders', (req, res) => {
+  const task = new BackgroundTask(sendReceipt, req.body.id);
+  console.info(task.name);
+  req.backgroundTasks.addTask(sendReceipt, req.body.id);
+  res.status(201).json({ ok: true });
+});
+`,
+          },
+        ],
+      },
+    ],
+    output: null,
+  },
+  {
+    name: 'suggestion only: the run is conditional, or an await comes between',
+    code: `${EXPRESS}app.post('/orders', async (req, res) => {
+  const first = new BackgroundTask(sendReceipt, req.body.id);
+  if (req.body.notify) void first.run();
+  const second = new BackgroundTask(sendReceipt, 'copy');
+  await Promise.resolve();
+  void second.run();
+  res.status(201).json({ ok: true });
+});
+`,
+    errors: [
+      { messageId: 'detachedRun', line: 12, suggestions: [{ messageId: 'addToCollection', output: `${EXPRESS}app.post('/orders', async (req, res) => {
+  if (req.body.notify) req.backgroundTasks.addTask(sendReceipt, req.body.id);
+  const second = new BackgroundTask(sendReceipt, 'copy');
+  await Promise.resolve();
+  void second.run();
+  res.status(201).json({ ok: true });
+});
+` }] },
+      { messageId: 'detachedRun', line: 15, suggestions: [{ messageId: 'addToCollection', output: `${EXPRESS}app.post('/orders', async (req, res) => {
+  const first = new BackgroundTask(sendReceipt, req.body.id);
+  if (req.body.notify) void first.run();
+  await Promise.resolve();
+  req.backgroundTasks.addTask(sendReceipt, 'copy');
+  res.status(201).json({ ok: true });
+});
+` }] },
+    ],
+    output: null,
+  },
+  {
+    name: 'suggestion only: a .catch chain is the user\'s error handling; in a forEach callback',
+    code: `${EXPRESS}app.post('/orders', (req, res) => {
+  new BackgroundTask(sendReceipt, req.body.id).run().catch(console.error);
+  (req.body.ids as string[]).forEach((id) => {
+    new BackgroundTask(sendReceipt, id);
+  });
+  res.status(201).json({ ok: true });
+});
+`,
+    errors: [
+      { messageId: 'startedInHandler', line: 11, suggestions: [{ messageId: 'addToCollection', output: `${EXPRESS}app.post('/orders', (req, res) => {
+  req.backgroundTasks.addTask(sendReceipt, req.body.id);
+  (req.body.ids as string[]).forEach((id) => {
+    new BackgroundTask(sendReceipt, id);
+  });
+  res.status(201).json({ ok: true });
+});
+` }] },
+      { messageId: 'neverRun', line: 13, suggestions: [{ messageId: 'addToCollection', output: `${EXPRESS}app.post('/orders', (req, res) => {
+  new BackgroundTask(sendReceipt, req.body.id).run().catch(console.error);
+  (req.body.ids as string[]).forEach((id) => {
+    req.backgroundTasks.addTask(sendReceipt, id);
+  });
+  res.status(201).json({ ok: true });
+});
+` }] },
+    ],
+    output: null,
+  },
+  {
+    name: 'no addTask after the response has been sent (it would throw), nor where req is shadowed; calling directly is still suggested',
+    code: `${EXPRESS}app.post('/orders', async (req, res) => {
+  res.status(201).json({ ok: true });
+  await new BackgroundTask(sendReceipt, req.body.id).run();
+});
+app.post('/batch', (req, res) => {
+  (req.body.ids as string[]).forEach((req) => {
+    new BackgroundTask(sendReceipt, req);
+  });
+  res.sendStatus(202);
+});
+`,
+    errors: [
+      { messageId: 'awaitedRun', line: 12, suggestions: [{ messageId: 'callDirectly', output: `${EXPRESS}app.post('/orders', async (req, res) => {
+  res.status(201).json({ ok: true });
+  await sendReceipt(req.body.id);
+});
+app.post('/batch', (req, res) => {
+  (req.body.ids as string[]).forEach((req) => {
+    new BackgroundTask(sendReceipt, req);
+  });
+  res.sendStatus(202);
+});
+` }] },
+      { messageId: 'neverRun', line: 16, suggestions: [] },
+    ],
+    output: null,
+  },
+  {
+    name: 'no request in scope: a helper the handler calls gets only the suggestion to call the work directly',
+    code: `${EXPRESS}async function refund(orderId: string): Promise<void> {
+  await new BackgroundTask(sendReceipt, orderId).run();
+}
+app.post('/refunds', async (req, res) => {
+  await refund(req.body.id);
+  res.sendStatus(204);
+});
+`,
+    errors: [
+      { messageId: 'awaitedRun', line: 11, suggestions: [{ messageId: 'callDirectly', output: `${EXPRESS}async function refund(orderId: string): Promise<void> {
+  await sendReceipt(orderId);
+}
+app.post('/refunds', async (req, res) => {
+  await refund(req.body.id);
+  res.sendStatus(204);
+});
+` }] },
+    ],
+    output: null,
+  },
+  {
+    name: 'suggestion only: a const task never used at all',
+    code: `${EXPRESS}app.post('/orders', (req, res) => {
+  const task = new BackgroundTask(sendReceipt, req.body.id);
+  res.status(201).json({ ok: true });
+});
+`,
+    errors: [
+      { messageId: 'neverRun', line: 11, suggestions: [{ messageId: 'addToCollection', output: `${EXPRESS}app.post('/orders', (req, res) => {
+  req.backgroundTasks.addTask(sendReceipt, req.body.id);
+  res.status(201).json({ ok: true });
+});
+` }] },
+    ],
+    output: null,
+  },
+];
+
+ruleTester(rule, {
+  // Fixed code is clean: the fix leaves nothing for this rule to report.
+  valid: fixCases.flatMap((c) => (typeof c.output === 'string' ? [{ name: `once fixed: ${c.name ?? ''}`, code: c.output }] : [])),
+  invalid: fixCases,
 });

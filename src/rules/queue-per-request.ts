@@ -5,7 +5,7 @@ import { projectWorks, type Work } from '../analysis/background-work.js';
 import { calleeName, chainRoot, enclosingFunction, expressionLabel, functionName, isFunctionLike, isInside, isProjectCode, outermostWrapper, referencesInFile, resolveCallee, unwrapExpression, type FunctionLike } from '../analysis/functions.js';
 import { BULLMQ, instanceOf, referencedExport } from '../analysis/libraries.js';
 import { isTestFile, type ProjectIndex } from '../analysis/project-index.js';
-import { defineRule, formatMessage, MAX_MESSAGE_LENGTH, type Problem, type ProblemLocation } from './rule.js';
+import { defineRule, fixer, formatMessage, MAX_MESSAGE_LENGTH, type Fix, type Problem, type ProblemLocation } from './rule.js';
 
 type MessageId = 'connectionPerCall' | 'connectionLeftOpen';
 
@@ -455,6 +455,57 @@ function pathOf({ reach, returnedThrough }: Leak): ProblemLocation[] {
   return [{ node: reach.root, message: `${capitalised(placeOf(reach.rootWork))} starts here.` }, ...steps];
 }
 
+/** What `--fix` can share across calls: a producer or a client, made once at module level. A Worker belongs in start-up code. */
+function isMemoisable(creation: Creation): boolean {
+  if (!Node.isNewExpression(creation)) return false;
+  const made = referencedExport(creation.getExpression());
+  if (made === undefined) return false;
+  if ((BULLMQ as readonly string[]).includes(made.module)) return ['Queue', 'QueueEvents', 'FlowProducer'].includes(made.name);
+  return made.module === IOREDIS && IOREDIS_CLASSES.has(made.name);
+}
+
+/** Whether every name the arguments read is imported or declared at module level: then each call makes the same thing. */
+function isSameOnEveryCall(creation: Creation): boolean {
+  for (const node of creation.getArguments().flatMap((argument) => [argument, ...argument.getDescendants()])) {
+    if (Node.isThisExpression(node)) return false;
+    if (!Node.isIdentifier(node)) continue;
+    const parent = node.getParent();
+    if ((Node.isPropertyAccessExpression(parent) && parent.getNameNode() === node) || (Node.isPropertyAssignment(parent) && parent.getNameNode() === node)) continue;
+    // `{ connection }`: the shorthand's own symbol is the property; the value it reads is the variable.
+    const symbol = Node.isShorthandPropertyAssignment(parent) ? parent.getValueSymbol() : node.getSymbol();
+    const declarations = symbol?.getDeclarations() ?? [];
+    if (declarations.length === 0 || declarations.some((declaration) => declaration.getFirstAncestor(isFunctionLike) !== undefined || Node.isParameterDeclaration(declaration))) return false;
+  }
+  return true;
+}
+
+/**
+ * `--fix`: a module-level memo, `let emailsQueue: Queue | undefined;` above the statement and
+ * `(emailsQueue ??= new Queue('emails', …))` in place of the creation. Only where every call would
+ * make the same thing; arguments that change per call need a keyed cache, which is the user's call.
+ */
+function memoFix(creation: Creation, leak: Leak): Fix | undefined {
+  if (leak.givenTo !== undefined || leak.returnedThrough.length > 0 || !isMemoisable(creation) || !isSameOnEveryCall(creation)) return undefined;
+  const sourceFile = creation.getSourceFile();
+  const statement = creation.getFirstAncestor((ancestor) => ancestor.getParent() === sourceFile);
+  if (statement === undefined || !Node.isNewExpression(creation)) return undefined;
+  const className = creation.getExpression().getText();
+  const typeArguments = creation.getTypeArguments().map((argument) => argument.getText());
+  // `emailsQueue` for `new Queue('emails', …)`, `redis` for `new Redis(url)`; numbered if the file already has the name.
+  const shortClass = className.replace(/^.*\./, '');
+  const [first] = creation.getArguments();
+  const words = first !== undefined && Node.isStringLiteral(first) ? first.getLiteralValue().split(/[^A-Za-z0-9]+/).filter(Boolean) : [];
+  const camel = words.map((word, position) => (position === 0 ? word.charAt(0).toLowerCase() : word.charAt(0).toUpperCase()) + word.slice(1)).join('');
+  const stem = /^[A-Za-z]/.test(camel) ? `${camel}${shortClass}` : `${shortClass.charAt(0).toLowerCase()}${shortClass.slice(1)}`;
+  const taken = new Set(sourceFile.getDescendantsOfKind(SyntaxKind.Identifier).map((identifier) => identifier.getText()));
+  let name = stem;
+  for (let suffix = 2; taken.has(name); suffix += 1) name = `${stem}${suffix}`;
+  const type = typeArguments.length > 0 ? `${className}<${typeArguments.join(', ')}>` : className;
+  const [comment] = statement.getLeadingCommentRanges();
+  const at = comment?.getPos() ?? statement.getStart();
+  return [fixer.replaceTextRange([at, at], `let ${name}: ${type} | undefined;\n\n`), fixer.replaceText(creation, `(${name} ??= ${creation.getText()})`)];
+}
+
 export default defineRule({
   id: 'queue-per-request',
   description:
@@ -484,7 +535,8 @@ export default defineRule({
       // Rather than let a long route push the message past its length, name only the function: the path shows the rest.
       if (inHelper && formatMessage(MESSAGES[messageId], { ...data, creation: label.slice(0, MIN_QUOTE_LENGTH) }).length > MAX_MESSAGE_LENGTH) data.place = `\`${functionName(at)}()\``;
       const path = pathOf(leak);
-      const problem: Problem<MessageId> = { node: creation, messageId, data, ...(path.length > 0 ? { path } : {}) };
+      const fix = memoFix(creation, leak);
+      const problem: Problem<MessageId> = { node: creation, messageId, data, ...(path.length > 0 ? { path } : {}), ...(fix !== undefined ? { fix } : {}) };
       yield problem;
     }
   },

@@ -426,6 +426,26 @@ process.on('SIGTERM', () => void worker.close());
 export default app;
 `,
   },
+  {
+    name: '--fix output: a module-level memo the rule accepts',
+    code: `import express from 'express';
+import { Queue } from 'bullmq';
+import { connection } from './redis.js';
+
+const app = express();
+
+let welcomeEmailsQueue: Queue | undefined;
+
+// Enqueues the welcome email.
+app.post('/signup', async (req, res) => {
+  const queue = (welcomeEmailsQueue ??= new Queue('welcome-emails', { connection }));
+  await queue.add('welcome', { email: String(req.body.email) });
+  res.sendStatus(202);
+});
+`,
+    files: { 'src/redis.ts': `export const connection = { host: 'localhost', port: 6379 };
+` },
+  },
 ];
 
 const invalid: InvalidCase[] = [
@@ -770,6 +790,55 @@ export async function runLoop(token: string): Promise<void> {
 }
 `,
     errors: [{ messageId: 'connectionPerCall', line: 9 }],
+  },
+  {
+    name: 'fixed with a module-level memo when every call would make the same queue; a per-call name gets no fix',
+    code: `import express from 'express';
+import { Queue } from 'bullmq';
+import { connection } from './redis.js';
+
+const app = express();
+
+// Enqueues the welcome email.
+app.post('/signup', async (req, res) => {
+  const queue = new Queue('welcome-emails', { connection });
+  await queue.add('welcome', { email: String(req.body.email) });
+  res.sendStatus(202);
+});
+
+app.post('/tenants/:id/jobs', async (req, res) => {
+  const queue = new Queue(\`jobs-\${req.params.id}\`, { connection });
+  await queue.add('job', {});
+  res.sendStatus(202);
+});
+`,
+    files: { 'src/redis.ts': `export const connection = { host: 'localhost', port: 6379 };
+` },
+    output: `import express from 'express';
+import { Queue } from 'bullmq';
+import { connection } from './redis.js';
+
+const app = express();
+
+let welcomeEmailsQueue: Queue | undefined;
+
+// Enqueues the welcome email.
+app.post('/signup', async (req, res) => {
+  const queue = (welcomeEmailsQueue ??= new Queue('welcome-emails', { connection }));
+  await queue.add('welcome', { email: String(req.body.email) });
+  res.sendStatus(202);
+});
+
+app.post('/tenants/:id/jobs', async (req, res) => {
+  const queue = new Queue(\`jobs-\${req.params.id}\`, { connection });
+  await queue.add('job', {});
+  res.sendStatus(202);
+});
+`,
+    errors: [
+      { messageId: 'connectionPerCall', line: 9 },
+      { messageId: 'connectionPerCall', line: 15 },
+    ],
   },
 ];
 

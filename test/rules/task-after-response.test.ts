@@ -561,6 +561,32 @@ fastify.post('/reports', async (request, reply) => {
 });
 `,
     },
+
+    {
+      name: 'after() with a request in scope: middleware, a server component, a server action, and a helper the rule cannot place',
+      code: `
+'use server';
+import { after } from 'next/server';
+
+export function middleware(request: Request) {
+  after(() => console.log('visited', request.url));
+  return Response.json({ ok: true });
+}
+
+export default async function Page() {
+  after(() => console.log('rendered'));
+  return null;
+}
+
+export async function saveDraft(formData: FormData) {
+  after(() => console.log('saved', formData.get('id')));
+}
+
+export function logLater(message: string): void {
+  after(() => console.log(message));
+}
+`,
+    },
   ],
   invalid: [
     {
@@ -1265,6 +1291,41 @@ app.post('/items', async (req, res) => {
         { messageId: 'enqueueAfterResponse', line: 11 },
         { messageId: 'enqueueAfterResponse', line: 16 },
         { messageId: 'enqueueAfterResponse', line: 23 },
+      ],
+    },
+
+    {
+      name: 'more after() calls with no request: a namespace import at module scope, a job loop, a BullMQ listener, a node-cron job',
+      code: `
+import * as server from 'next/server';
+import { after } from 'next/server';
+import { Worker } from 'bullmq';
+import cron from 'node-cron';
+
+server.after(() => console.log('module loaded'));
+
+export async function pull(worker: Worker): Promise<void> {
+  for (;;) {
+    const job = await worker.getNextJob('token');
+    if (job) after(() => console.log('pulled', job.id));
+  }
+}
+
+export const worker = new Worker('jobs', async () => 'done');
+worker.on('error', (error) => console.error(error));
+worker.on('completed', () => {
+  after(() => console.log('completed'));
+});
+
+cron.schedule('*/5 * * * *', () => {
+  after(() => console.log('tick'));
+});
+`,
+      errors: [
+        { messageId: 'afterOutsideRequest', line: 7 },
+        { messageId: 'afterOutsideRequest', line: 12, message: /in the job loop `pull`/ },
+        { messageId: 'afterOutsideRequest', line: 19, message: /in a `completed` listener/ },
+        { messageId: 'afterOutsideRequest', line: 23, message: /in a node-cron job/ },
       ],
     },
   ],

@@ -775,6 +775,38 @@ export const underTest = new Worker('test', async () => 'ok');
 `,
       },
     },
+
+    {
+      name: 'BullMQ listeners that cannot reject: synchronous, a .catch that logs, a guarded named listener, a listener on a typed parameter',
+      code: `
+import { FlowProducer, QueueEvents, Worker, type Job } from 'bullmq';
+
+async function alert(message: string): Promise<void> {
+  await fetch('https://alerts.example.com', { method: 'POST', body: message });
+}
+
+async function onCompleted(job: Job): Promise<void> {
+  try {
+    await alert(\`done \${job.id}\`);
+  } catch (error) {
+    console.error('alert failed', error);
+  }
+}
+
+export const worker = new Worker('jobs', async () => 'done');
+worker.on('error', (error) => console.error(error));
+worker.on('failed', (job, error) => console.error('failed', job?.id, error));
+worker.on('completed', onCompleted);
+worker.on('stalled', (jobId) => {
+  alert(\`stalled \${jobId}\`).catch((error) => console.error('alert failed', error));
+});
+
+export function watch(events: QueueEvents, flows: FlowProducer): void {
+  events.on('failed', ({ jobId }) => console.warn('failed', jobId));
+  flows.on('error', (error) => console.error(error));
+}
+`,
+    },
   ],
   invalid: [
     {
@@ -1699,6 +1731,65 @@ legacy.on('completed', () => console.log('done'));
         { messageId: 'workerWithoutErrorListener', line: 13 },
         { messageId: 'workerWithoutErrorListener', line: 20 },
         { messageId: 'workerWithoutErrorListener', line: 4 },
+      ],
+    },
+
+    {
+      name: 'more BullMQ listeners that can reject: once, QueueEvents, Queue, FlowProducer, a named listener, an expression body, a typed parameter, a catch that awaits',
+      code: `
+import { FlowProducer, Queue, QueueEvents, Worker, type Job } from 'bullmq';
+
+async function alert(message: string): Promise<void> {
+  await fetch('https://alerts.example.com', { method: 'POST', body: message });
+}
+
+async function onCompleted(job: Job): Promise<void> {
+  await alert(\`done \${job.id}\`);
+}
+
+export const worker = new Worker('jobs', async () => 'done');
+worker.on('error', (error) => console.error(error));
+worker.once('completed', async (job) => {
+  await alert(\`first job \${job.id}\`);
+});
+worker.on('completed', onCompleted);
+worker.on('failed', (job, error) => alert(String(error)));
+worker.on('stalled', async (jobId) => {
+  try {
+    await alert(\`stalled \${jobId}\`);
+  } catch {
+    await alert('alerting failed');
+  }
+});
+
+export const events = new QueueEvents('jobs');
+events.on('failed', async ({ jobId }) => {
+  await alert(\`failed \${jobId}\`);
+});
+export const queue = new Queue('jobs');
+queue.on('waiting', async (job) => {
+  await alert(\`waiting \${job.id}\`);
+});
+export const flows = new FlowProducer();
+flows.on('error', async (error) => {
+  await alert(String(error));
+});
+
+export function watch(other: Worker): void {
+  other.on('failed', async () => {
+    await alert('other failed');
+  });
+}
+`,
+      errors: [
+        { messageId: 'unguardedAsyncCallback', line: 14, message: /^A `completed` listener can reject/ },
+        { messageId: 'unguardedAsyncCallback', line: 17 },
+        { messageId: 'floatingPromise', line: 18 },
+        { messageId: 'unguardedAsyncCallback', line: 19 },
+        { messageId: 'unguardedAsyncCallback', line: 28 },
+        { messageId: 'unguardedAsyncCallback', line: 32 },
+        { messageId: 'unguardedAsyncCallback', line: 36 },
+        { messageId: 'unguardedAsyncCallback', line: 41 },
       ],
     },
   ],

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { Node } from 'ts-morph';
 import type { CallExpression, NewExpression, SourceFile } from 'ts-morph';
-import { calleeName, callsIn, expressionLabel, functionName, isFunctionLike, isInside, isProjectCode, resolveCallee, resolveFunction, unwrapExpression, wrappedFunctions, type FunctionLike } from './functions.js';
+import { calleeName, callsIn, expressionLabel, functionName, isFunctionLike, isInside, LISTENER_METHODS, isProjectCode, resolveCallee, resolveFunction, unwrapExpression, wrappedFunctions, type FunctionLike } from './functions.js';
 import { fastifyHooks, type Handler } from './handlers.js';
 import { BULLMQ, CRON, CRONER, instanceOf, isExportOf, NEXT_SERVER, NODE_CRON, referencedExport } from './libraries.js';
 import type { ProjectIndex } from './project-index.js';
@@ -211,7 +211,6 @@ function backgroundRegistrations(sourceFile: SourceFile, index: ProjectIndex): R
   return found;
 }
 
-const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
 const BULLMQ_EMITTERS = new Set(['Worker', 'Queue', 'QueueEvents', 'FlowProducer']);
 
 /**

@@ -11,6 +11,9 @@ import type {
 
 export type FunctionLike = ArrowFunction | FunctionExpression | FunctionDeclaration | MethodDeclaration;
 
+/** EventEmitter's ways to register a listener: `emitter.on(event, listener)` and its siblings. */
+export const LISTENER_METHODS: ReadonlySet<string> = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
+
 export function isFunctionLike(node: Node | undefined): node is FunctionLike {
   return (
     node !== undefined &&

@@ -5,15 +5,16 @@ import {
   callReceivingFunction,
   callsIn,
   expressionLabel,
+  type FunctionLike,
   functionName,
   isFunctionLike,
   isImmediatelyInvoked,
   isInside,
   isProjectCode,
+  LISTENER_METHODS,
   resolveCallee,
   resolveFunction,
   unwrapExpression,
-  type FunctionLike,
 } from '../analysis/functions.js';
 import type { Handler } from '../analysis/handlers.js';
 import { importOf, referencedExport } from '../analysis/libraries.js';
@@ -21,7 +22,7 @@ import type { ProjectIndex } from '../analysis/project-index.js';
 import { timerCallback } from '../analysis/promises.js';
 import { directResponse, responseEndingMatcher } from '../analysis/response-flow.js';
 import { isRuntimeFile } from '../analysis/runtime.js';
-import { defineRule, type Problem, type ProblemLocation } from './rule.js';
+import { capitalised, defineRule, type Problem, type ProblemLocation } from './rule.js';
 
 type MessageId = 'blockingCall' | 'blockingHelper';
 
@@ -298,7 +299,6 @@ export function isResponseOrRaw(expression: Node, parameter: Node): boolean {
   return isReferenceTo(response, parameter);
 }
 
-const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
 const RESPONSE_DONE_EVENTS = new Set(['finish', 'close']);
 
 const RESPONSE_DONE_MODULES = ['on-finished', 'stream', 'node:stream'];
@@ -363,10 +363,6 @@ export function isResponseHook(work: Work): boolean {
   return work.kind === 'hook' && work.label.includes('`onResponse`');
 }
 
-/** `a task` → `A task`, for the first step of a code flow. */
-export function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
 
 /** Findings by the file they are in, one per node: two roots reaching the same call are one problem. */
 export function problemsByFile<M extends string>(problems: Iterable<Problem<M>>): Map<SourceFile, Problem<M>[]> {

@@ -5,7 +5,7 @@ import { projectWorks, type Work } from '../analysis/background-work.js';
 import { calleeName, chainRoot, enclosingFunction, expressionLabel, functionName, isFunctionLike, isInside, isProjectCode, outermostWrapper, referencesInFile, resolveCallee, unwrapExpression, type FunctionLike } from '../analysis/functions.js';
 import { BULLMQ, instanceOf, referencedExport } from '../analysis/libraries.js';
 import { isTestFile, type ProjectIndex } from '../analysis/project-index.js';
-import { defineRule, fixer, formatMessage, MAX_MESSAGE_LENGTH, type Fix, type Problem, type ProblemLocation } from './rule.js';
+import { capitalised, defineRule, fixer, formatMessage, MAX_MESSAGE_LENGTH, type Fix, type Problem, type ProblemLocation } from './rule.js';
 
 type MessageId = 'connectionPerCall' | 'connectionLeftOpen';
 
@@ -440,9 +440,6 @@ function unitOf(work: Work): string {
   return 'request';
 }
 
-function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
 
 /** The calls from the work's start down to the creation, for SARIF's code flow. */
 function pathOf({ reach, returnedThrough }: Leak): ProblemLocation[] {

@@ -9,7 +9,6 @@ import { isRuntimeFile } from '../analysis/runtime.js';
 // Shared with blocking-task until they move to src/analysis: the bounded walk into project functions.
 import {
   callsInFunction,
-  capitalised,
   importsAny,
   isReferenceTo,
   isResponseHook,
@@ -25,7 +24,7 @@ import {
   viaText,
   type Reached,
 } from './blocking-task.js';
-import { defineRule, type Problem, type ProblemLocation } from './rule.js';
+import { capitalised, defineRule, type Problem, type ProblemLocation } from './rule.js';
 
 type MessageId = 'writeAfterResponse' | 'responseHandedToTask' | 'cookieAfterResponse';
 

@@ -65,6 +65,11 @@ export function formatMessage(template: string, data: Problem['data']): string {
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => data?.[key] ?? whole);
 }
 
+/** `A croner job` from `a croner job`: a place named at the start of a sentence. */
+export function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 export interface Rule<MessageId extends string = string> {
   id: string;
   /** One sentence, shown by `bgtask rules` and in SARIF's shortDescription. */

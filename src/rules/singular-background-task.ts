@@ -2,20 +2,21 @@ import { Node, SyntaxKind, ts, VariableDeclarationKind } from 'ts-morph';
 import type { CallExpression, NewExpression, SourceFile, Statement, VariableStatement } from 'ts-morph';
 import {
   calledMethodName,
-  callReceivingFunction,
   calleeName,
+  callReceivingFunction,
   callsIn,
   enclosingFunction,
   expressionLabel,
+  type FunctionLike,
   functionReturning,
-  isImmediatelyInvoked,
   isFunctionLike,
+  isImmediatelyInvoked,
   isInside,
+  LISTENER_METHODS,
   outermostWrapper,
   referencesInFile,
   resolveCallee,
   unwrapExpression,
-  type FunctionLike,
 } from '../analysis/functions.js';
 import type { Handler } from '../analysis/handlers.js';
 import { isTestFile, type ProjectIndex } from '../analysis/project-index.js';
@@ -24,7 +25,6 @@ import { responseEndingMatcher } from '../analysis/response-flow.js';
 import { collectionInstallation, COLLECTION_PROPERTY, collectionOrigin, isNewOf, isRuntimeFile, isTypeReferenceTo, TASK_CLASS, TASKS_CLASS } from '../analysis/runtime.js';
 import { defineRule, fixer, type Fix, type Problem, type Suggestion, type TextEdit } from './rule.js';
 
-const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
 /** Callees that keep a callback for later: it does not run while the handler does. */
 const DEFERRING_CALLS = new Set([...TIMER_FUNCTIONS, ...LISTENER_METHODS, 'after', 'waitUntil', 'addTask', 'addHook', 'schedule']);
 /** Callees that call a callback and drop what it returns, so a returned promise floats. */

@@ -4,12 +4,13 @@ import {
   callsIn,
   chainRoot,
   enclosingFunction,
+  type FunctionLike,
   functionName,
   isFunctionLike,
+  LISTENER_METHODS,
   resolveCallee,
   resolveFunction,
   unwrapExpression,
-  type FunctionLike,
 } from '../analysis/functions.js';
 import { projectWorks } from '../analysis/background-work.js';
 import { fastifyHooks, type Handler } from '../analysis/handlers.js';
@@ -20,7 +21,6 @@ import { callsAfterResponseIn, directResponse, isAwaitedOrReturned, isContinuati
 import type { Problem } from './rule.js';
 import { defineRule } from './rule.js';
 
-const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
 const RESPONSE_DONE_EVENTS = new Set(['finish', 'close']);
 
 type MessageId = 'afterResponse' | 'insideTask' | 'outlivesHandler' | 'enqueueAfterResponse' | 'afterOutsideRequest';

@@ -2,13 +2,13 @@ import { dirname, join } from 'node:path';
 import { Node, SyntaxKind } from 'ts-morph';
 import type { CatchClause, NewExpression, SourceFile, Symbol as TsMorphSymbol } from 'ts-morph';
 import { projectWorks, type Work } from '../analysis/background-work.js';
-import { calleeName, chainRoot, expressionLabel, functionName, isFunctionLike, outermostWrapper, resolveFunction, unwrapExpression, type FunctionLike } from '../analysis/functions.js';
+import { calleeName, chainRoot, expressionLabel, functionName, isFunctionLike, LISTENER_METHODS, outermostWrapper, resolveFunction, unwrapExpression, type FunctionLike } from '../analysis/functions.js';
 import { BULLMQ, isNewOfExport } from '../analysis/libraries.js';
 import { isTestFile, type ProjectIndex } from '../analysis/project-index.js';
 import { isCommentedBlock, isPromiseArrayValued, isPromiseValued, isSwallowingHandler, judgePromiseChain, promiseChainBase } from '../analysis/promises.js';
 import { canReject, functionCanReject, rejectionPoint } from '../analysis/rejection.js';
 import { isNewOf, isRequestCollectionAccess, isRuntimeFile, TASK_CLASS, TASKS_CLASS } from '../analysis/runtime.js';
-import { defineRule, formatMessage, MAX_MESSAGE_LENGTH, type Problem, type ProblemLocation } from './rule.js';
+import { capitalised, defineRule, formatMessage, MAX_MESSAGE_LENGTH, type Problem, type ProblemLocation } from './rule.js';
 
 type MessageId =
   | 'floatingPromise'
@@ -87,9 +87,6 @@ function callbackAdvice(work: Work): string {
   return 'guard its body with try/catch';
 }
 
-function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
 
 /**
  * For a finding in a helper: the calls from where the work starts down to the helper, and the other
@@ -257,7 +254,6 @@ function express4Problems(fn: FunctionLike, { work, index }: Judged): Problem<Me
   ];
 }
 
-const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
 
 /** `x.on('error', …)`: `node` is the `x`. */
 function isErrorListenerReceiver(node: Node): boolean {

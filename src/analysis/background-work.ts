@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { Node } from 'ts-morph';
 import type { CallExpression, NewExpression, SourceFile } from 'ts-morph';
-import { calleeName, callsIn, expressionLabel, functionName, isFunctionLike, isInside, LISTENER_METHODS, isProjectCode, resolveCallee, resolveFunction, unwrapExpression, wrappedFunctions, type FunctionLike } from './functions.js';
+import { calleeName, callsIn, expressionLabel, functionName, isFunctionLike, isInside, LISTENER_METHODS, objectProperty, isProjectCode, resolveCallee, resolveFunction, unwrapExpression, wrappedFunctions, type FunctionLike } from './functions.js';
 import { fastifyHooks, type Handler } from './handlers.js';
 import { BULLMQ, CRON, CRONER, instanceOf, isExportOf, NEXT_SERVER, NODE_CRON, referencedExport } from './libraries.js';
 import type { ProjectIndex } from './project-index.js';
@@ -69,16 +69,6 @@ function callbackFunctions(argument: Node | undefined): FunctionLike[] {
   if (Node.isCallExpression(node) && !isFunctionLike(unwrapExpression(node.getExpression()))) return wrappedFunctions(node);
   const fn = resolveFunction(node);
   return fn === undefined ? [] : [fn];
-}
-
-function objectProperty(options: Node | undefined, key: string): Node | undefined {
-  if (options === undefined || !Node.isObjectLiteralExpression(options)) return undefined;
-  const property = options.getProperty(key);
-  if (property === undefined) return undefined;
-  if (Node.isPropertyAssignment(property)) return property.getInitializer();
-  if (Node.isShorthandPropertyAssignment(property)) return property.getNameNode();
-  if (Node.isMethodDeclaration(property)) return property;
-  return undefined;
 }
 
 /** croner's `new Cron(pattern, options?, fn)`: the job runs unhandled unless `catch` is given. */

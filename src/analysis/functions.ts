@@ -11,6 +11,17 @@ import type {
 
 export type FunctionLike = ArrowFunction | FunctionExpression | FunctionDeclaration | MethodDeclaration;
 
+/** What a property of an object literal is set to: `{ key: value }`, `{ key }` (the name), `{ key() {} }` (the method). */
+export function objectProperty(object: Node | undefined, key: string): Node | undefined {
+  if (object === undefined || !Node.isObjectLiteralExpression(object)) return undefined;
+  const property = object.getProperty(key);
+  if (property === undefined) return undefined;
+  if (Node.isPropertyAssignment(property)) return property.getInitializer();
+  if (Node.isShorthandPropertyAssignment(property)) return property.getNameNode();
+  if (Node.isMethodDeclaration(property)) return property;
+  return undefined;
+}
+
 /** EventEmitter's ways to register a listener: `emitter.on(event, listener)` and its siblings. */
 export const LISTENER_METHODS: ReadonlySet<string> = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
 

@@ -1,6 +1,6 @@
 import { Node } from 'ts-morph';
 import type { CallExpression, SourceFile } from 'ts-morph';
-import { isFunctionLike, resolveFunction, unwrapExpression, wrappedFunctions, type FunctionLike } from './functions.js';
+import { isFunctionLike, objectProperty, resolveFunction, unwrapExpression, wrappedFunctions, type FunctionLike } from './functions.js';
 
 export type Framework = 'express' | 'fastify' | 'hono' | 'next';
 
@@ -154,12 +154,7 @@ function fastifyRouteHandler(call: CallExpression): FunctionLike | undefined {
   if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== 'route') return undefined;
   const [options] = call.getArguments();
   if (options === undefined || !Node.isObjectLiteralExpression(options)) return undefined;
-  const handler = options.getProperty('handler');
-  if (handler === undefined) return undefined;
-  if (Node.isMethodDeclaration(handler)) return handler;
-  if (Node.isPropertyAssignment(handler)) return resolveFunction(handler.getInitializer());
-  if (Node.isShorthandPropertyAssignment(handler)) return resolveFunction(handler.getNameNode());
-  return undefined;
+  return resolveFunction(objectProperty(options, 'handler'));
 }
 
 /**

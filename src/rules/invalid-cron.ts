@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Node } from 'ts-morph';
 import type { CallExpression, NewExpression, ObjectLiteralExpression, SourceFile, VariableDeclaration } from 'ts-morph';
-import { resolveFunction, unwrapExpression } from '../analysis/functions.js';
+import { objectProperty, resolveFunction, unwrapExpression } from '../analysis/functions.js';
 import { BULLMQ, constructionOf, CRON, CRONER, importOf, isExportOf, NODE_CRON, referencedExport, type ImportedName } from '../analysis/libraries.js';
 import { isTestFile, type ProjectIndex } from '../analysis/project-index.js';
 import { defineRule, formatMessage, MAX_MESSAGE_LENGTH, type Problem } from './rule.js';
@@ -206,15 +206,6 @@ function objectLiteral(expression: Node | undefined): ObjectLiteralExpression | 
   return value !== undefined && Node.isObjectLiteralExpression(value) ? value : undefined;
 }
 
-/** The expression a property of an object literal is set to (for `{ pattern }`, the name). */
-function propertyValue(object: ObjectLiteralExpression | undefined, name: string): Node | undefined {
-  const property = object?.getProperty(name);
-  if (property === undefined) return undefined;
-  if (Node.isPropertyAssignment(property)) return property.getInitializer();
-  if (Node.isShorthandPropertyAssignment(property)) return property.getNameNode();
-  return undefined;
-}
-
 function literalBoolean(node: Node): boolean | undefined {
   const value = unwrapExpression(node);
   if (Node.isTrueLiteral(value)) return true;
@@ -234,7 +225,7 @@ function cronerOptions(call: CallExpression | NewExpression): CronerParseOptions
     if (object === undefined) return undefined;
     if (object.getProperties().some((property) => Node.isSpreadAssignment(property))) return undefined;
     for (const name of CRONER_PARSE_OPTIONS) {
-      const value = propertyValue(object, name);
+      const value = objectProperty(object, name);
       if (value === undefined) continue;
       if (name === 'mode') {
         const mode = literalText(value);
@@ -387,14 +378,14 @@ function callPatternUse(call: CallExpression, index: ProjectIndex): PatternUse |
   const receiver = callee.getExpression();
   switch (callee.getName()) {
     case 'from':
-      return isExportOf(receiver, CRON, 'CronJob') ? use('cron', call, propertyValue(objectLiteral(first), 'cronTime')) : undefined;
+      return isExportOf(receiver, CRON, 'CronJob') ? use('cron', call, objectProperty(objectLiteral(first), 'cronTime')) : undefined;
     case 'upsertJobScheduler': {
-      const pattern = propertyValue(objectLiteral(second), 'pattern');
+      const pattern = objectProperty(objectLiteral(second), 'pattern');
       return pattern !== undefined && bullmqReceiverAccepted(receiver, index) ? use('bullmq', call, pattern) : undefined;
     }
     case 'add': {
       // BullMQ before v6: `queue.add(name, data, { repeat: { pattern } })`.
-      const pattern = propertyValue(objectLiteral(propertyValue(objectLiteral(third), 'repeat')), 'pattern');
+      const pattern = objectProperty(objectLiteral(objectProperty(objectLiteral(third), 'repeat')), 'pattern');
       return pattern !== undefined && bullmqReceiverAccepted(receiver, index) ? use('bullmq', call, pattern) : undefined;
     }
     default:

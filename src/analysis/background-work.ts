@@ -1,12 +1,13 @@
 import { dirname, join } from 'node:path';
-import { Node } from 'ts-morph';
+import { Node, ts } from 'ts-morph';
 import type { CallExpression, NewExpression, SourceFile } from 'ts-morph';
 import { calleeName, callsIn, expressionLabel, functionName, isFunctionLike, isInside, LISTENER_METHODS, objectProperty, isProjectCode, resolveCallee, resolveFunction, unwrapExpression, wrappedFunctions, type FunctionLike } from './functions.js';
 import { fastifyHooks, type Handler } from './handlers.js';
-import { BULLMQ, CRON, CRONER, instanceOf, isExportOf, NEXT_SERVER, NODE_CRON, referencedExport } from './libraries.js';
+import { BULLMQ, CRON, CRONER, instanceOf, isExportOf, moduleSpecifier, NEXT_SERVER, NODE_CRON } from './libraries.js';
 import type { ProjectIndex } from './project-index.js';
 import { timerCallback } from './promises.js';
 import { isRuntimeFile } from './runtime.js';
+import { forEachDescendantWhere } from './walk.js';
 
 /**
  * How a function's errors can go unobserved:
@@ -59,7 +60,7 @@ type Registration = Omit<Work, 'sites' | 'calls' | 'host' | 'origin'> & { fn: Fu
 const MAX_HELPER_DEPTH = 8;
 
 function isNextFile(sourceFile: SourceFile): boolean {
-  return sourceFile.getImportDeclarations().some((declaration) => /^next(\/|$)/.test(declaration.getModuleSpecifierValue()));
+  return sourceFile.getImportDeclarations().some((declaration) => /^next(\/|$)/.test(moduleSpecifier(declaration) ?? ''));
 }
 
 /** A function argument, or the functions a wrapper call around it hands on (`new Worker(name, withTracing(process))`). */
@@ -148,7 +149,7 @@ function moduleExportFunction(file: SourceFile): FunctionLike | undefined {
 function backgroundRegistrations(sourceFile: SourceFile, index: ProjectIndex): Registration[] {
   const found: Registration[] = [];
   const nextHost = isNextFile(sourceFile) ? { host: 'next' as const } : {};
-  sourceFile.forEachDescendant((node) => {
+  forEachDescendantWhere(sourceFile, (node) => ts.isNewExpression(node) || ts.isCallExpression(node), (node) => {
     if (Node.isNewExpression(node)) {
       const constructed = node.getExpression();
       const args = node.getArguments();
@@ -183,8 +184,7 @@ function backgroundRegistrations(sourceFile: SourceFile, index: ProjectIndex): R
       found.push(...cronJob(objectProperty(args[0], 'onTick'), objectProperty(args[0], 'errorHandler')));
       return;
     }
-    const scheduled = referencedExport(callee);
-    if (scheduled !== undefined && NODE_CRON.includes(scheduled.module as 'node-cron') && ['schedule', 'createTask'].includes(scheduled.name)) {
+    if (isExportOf(callee, NODE_CRON, 'schedule') || isExportOf(callee, NODE_CRON, 'createTask')) {
       for (const fn of callbackFunctions(args[1])) found.push({ fn, role: 'background', kind: 'cron', label: 'a node-cron job', returned: 'handled', site: args[1] as Node });
       return;
     }

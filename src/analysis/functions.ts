@@ -5,11 +5,16 @@ import type {
   Expression,
   FunctionDeclaration,
   FunctionExpression,
+  Identifier,
   MethodDeclaration,
+  PropertyAccessExpression,
   NewExpression,
 } from 'ts-morph';
+import { descendantsOfKinds, isFunctionLikeKind } from './walk.js';
 
 export type FunctionLike = ArrowFunction | FunctionExpression | FunctionDeclaration | MethodDeclaration;
+
+const CALL_KIND: ReadonlySet<ts.SyntaxKind> = new Set([SyntaxKind.CallExpression]);
 
 /** What a property of an object literal is set to: `{ key: value }`, `{ key }` (the name), `{ key() {} }` (the method). */
 export function objectProperty(object: Node | undefined, key: string): Node | undefined {
@@ -120,6 +125,17 @@ export function resolveFunction(expression: Node | undefined): FunctionLike | un
   const node = unwrapExpression(expression);
   if (isFunctionLike(node)) return node;
   if (!Node.isIdentifier(node) && !Node.isPropertyAccessExpression(node)) return undefined;
+  // Every rule asks of the same calls; the type checker is asked once per reference.
+  const known = resolvedReferences.get(node.compilerNode);
+  if (known !== undefined) return known ?? undefined;
+  const resolved = resolveReference(node);
+  resolvedReferences.set(node.compilerNode, resolved ?? null);
+  return resolved;
+}
+
+const resolvedReferences = new WeakMap<ts.Node, FunctionLike | null>();
+
+function resolveReference(node: Identifier | PropertyAccessExpression): FunctionLike | undefined {
   const target = Node.isPropertyAccessExpression(node) ? node.getNameNode() : node;
   let symbol = target.getSymbol();
   if (symbol === undefined) return undefined;
@@ -239,19 +255,10 @@ export function callsInBody(fn: FunctionLike, options: { enterNestedFunctions: b
 }
 
 export function callsIn(root: Node, options: { enterNestedFunctions: boolean }): CallExpression[] {
-  const calls: CallExpression[] = [];
-  const visit = (node: Node): void => {
-    if (node !== root && isFunctionLike(node) && !options.enterNestedFunctions) return;
-    node.forEachChild(visit);
-    if (Node.isCallExpression(node)) calls.push(node);
-  };
-  if (Node.isCallExpression(root)) {
-    root.forEachChild(visit);
-    calls.push(root);
-  } else {
-    visit(root);
-  }
-  return calls;
+  const calls = descendantsOfKinds<CallExpression>(root, CALL_KIND, options.enterNestedFunctions ? undefined : (node) => !isFunctionLikeKind(node.kind));
+  if (Node.isCallExpression(root)) calls.push(root);
+  // Evaluation order: arguments and callees before the call, which is the order of their ends.
+  return calls.sort((a, b) => a.compilerNode.end - b.compilerNode.end);
 }
 
 /** `a.b.c(...)` → `a`: the identifier a member-call chain starts from. */

@@ -1,6 +1,7 @@
-import { Node } from 'ts-morph';
+import { Node, ts } from 'ts-morph';
 import type { CallExpression, SourceFile } from 'ts-morph';
 import { isFunctionLike, objectProperty, resolveFunction, unwrapExpression, wrappedFunctions, type FunctionLike } from './functions.js';
+import { forEachDescendantWhere, isFunctionLikeKind } from './walk.js';
 
 export type Framework = 'express' | 'fastify' | 'hono' | 'next';
 
@@ -216,7 +217,8 @@ export function findHandlers(sourceFile: SourceFile): Handler[] {
     found.set(fn, { fn, ...shape, ...(framework !== undefined ? { framework } : {}), ...definedOnly(details) });
   };
 
-  sourceFile.forEachDescendant((node) => {
+  const wanted = (node: ts.Node): boolean => ts.isCallExpression(node) || isFunctionLikeKind(node.kind) || ts.isVariableDeclaration(node);
+  forEachDescendantWhere(sourceFile, wanted, (node) => {
     if (Node.isCallExpression(node)) {
       if (isRouteRegistration(node)) {
         const route = routeLabel(node);
@@ -302,7 +304,9 @@ function nextRoutePath(sourceFile: SourceFile): string | undefined {
 /** Fastify `app.addHook(event, hook)` registrations in a file: request-lifecycle code that the rules judge like handlers. */
 export function fastifyHooks(sourceFile: SourceFile): { event: string; hook: Node }[] {
   const hooks: { event: string; hook: Node }[] = [];
-  sourceFile.forEachDescendant((node) => {
+  // Every file of the project is asked: one that never names `addHook` registers none.
+  if (!sourceFile.getFullText().includes('addHook')) return hooks;
+  forEachDescendantWhere(sourceFile, ts.isCallExpression, (node) => {
     if (!Node.isCallExpression(node)) return;
     const callee = unwrapExpression(node.getExpression());
     const name = Node.isIdentifier(callee) ? callee.getText() : Node.isPropertyAccessExpression(callee) ? callee.getName() : undefined;

@@ -1,5 +1,5 @@
-import { Node } from 'ts-morph';
-import type { CallExpression, NewExpression } from 'ts-morph';
+import { Node, ts } from 'ts-morph';
+import type { CallExpression, ImportDeclaration, NewExpression } from 'ts-morph';
 import { chainRoot, isFunctionLike, resolveFunction, unwrapExpression } from './functions.js';
 
 /**
@@ -14,21 +14,31 @@ export interface ImportedName {
   name: string;
 }
 
+/** The module an import names: undefined where the specifier is not a string (a file with a syntax error, `import { a } from b`). */
+export function moduleSpecifier(declaration: ImportDeclaration): string | undefined {
+  // ts-morph's own getters throw on such a specifier; the compiler node says what it is.
+  const specifier = declaration.compilerNode.moduleSpecifier;
+  return ts.isStringLiteral(specifier) ? specifier.text : undefined;
+}
+
 /** Where an identifier's binding comes from, when it is an import or a destructured `require`. */
 export function importOf(identifier: Node): ImportedName | undefined {
-  if (!Node.isIdentifier(identifier)) return undefined;
+  if (!Node.isIdentifier(identifier) || !mayBeImportBinding(identifier)) return undefined;
   const declaration = identifier.getSymbol()?.getDeclarations()[0];
   if (declaration === undefined) return undefined;
   if (Node.isImportSpecifier(declaration)) {
-    return { module: declaration.getImportDeclaration().getModuleSpecifierValue(), name: declaration.getName() };
+    const module = moduleSpecifier(declaration.getImportDeclaration());
+    return module === undefined ? undefined : { module, name: declaration.getName() };
   }
   if (Node.isImportClause(declaration)) {
     const importDeclaration = declaration.getParent();
-    return Node.isImportDeclaration(importDeclaration) ? { module: importDeclaration.getModuleSpecifierValue(), name: 'default' } : undefined;
+    const module = Node.isImportDeclaration(importDeclaration) ? moduleSpecifier(importDeclaration) : undefined;
+    return module === undefined ? undefined : { module, name: 'default' };
   }
   if (Node.isNamespaceImport(declaration)) {
     const importDeclaration = declaration.getFirstAncestor(Node.isImportDeclaration);
-    return importDeclaration === undefined ? undefined : { module: importDeclaration.getModuleSpecifierValue(), name: '*' };
+    const module = importDeclaration === undefined ? undefined : moduleSpecifier(importDeclaration);
+    return module === undefined ? undefined : { module, name: '*' };
   }
   if (Node.isImportEqualsDeclaration(declaration)) {
     const reference = declaration.getModuleReference();
@@ -42,6 +52,40 @@ export function importOf(identifier: Node): ImportedName | undefined {
   }
   if (Node.isVariableDeclaration(declaration)) return requiredModule(declaration.getInitializer(), '*');
   return undefined;
+}
+
+const importBindingsByFile = new WeakMap<ts.SourceFile, { names: Set<string>; requires: boolean }>();
+
+/**
+ * Whether an identifier can name an import of its file: the file imports that name, or calls
+ * `require`. Read off the file's text and top-level statements, so that the type checker is asked
+ * for the symbol of the few identifiers that can be imports, not of every callee in the project.
+ */
+function mayBeImportBinding(identifier: Node): boolean {
+  const file = identifier.getSourceFile().compilerNode;
+  let bindings = importBindingsByFile.get(file);
+  if (bindings === undefined) {
+    const names = new Set<string>();
+    const collect = (statements: readonly ts.Statement[]): void => {
+      for (const statement of statements) {
+        if (ts.isImportDeclaration(statement)) {
+          const clause = statement.importClause;
+          if (clause?.name !== undefined) names.add(clause.name.text);
+          const named = clause?.namedBindings;
+          if (named !== undefined && ts.isNamespaceImport(named)) names.add(named.name.text);
+          else if (named !== undefined) for (const element of named.elements) names.add(element.name.text);
+        } else if (ts.isImportEqualsDeclaration(statement)) {
+          names.add(statement.name.text);
+        } else if (ts.isModuleDeclaration(statement) && statement.body !== undefined && ts.isModuleBlock(statement.body)) {
+          collect(statement.body.statements);
+        }
+      }
+    };
+    collect(file.statements);
+    bindings = { names, requires: file.text.includes('require') };
+    importBindingsByFile.set(file, bindings);
+  }
+  return bindings.requires || bindings.names.has(identifier.getText());
 }
 
 function requiredModule(expression: Node | undefined, name: string): ImportedName | undefined {
@@ -69,7 +113,29 @@ export function referencedExport(expression: Node): ImportedName | undefined {
   return undefined;
 }
 
+const quotedModules = new WeakMap<ts.SourceFile, Map<string, boolean>>();
+
+/**
+ * Whether a file spells a module's name in quotes. An import or `require` names its module in a
+ * string literal of the importing file, so a file that does not spell it imports nothing from it,
+ * and the type checker need not be asked.
+ */
+function mentionsModule(file: ts.SourceFile, module: string): boolean {
+  let known = quotedModules.get(file);
+  if (known === undefined) {
+    known = new Map();
+    quotedModules.set(file, known);
+  }
+  let mentioned = known.get(module);
+  if (mentioned === undefined) {
+    mentioned = file.text.includes(`'${module}'`) || file.text.includes(`"${module}"`);
+    known.set(module, mentioned);
+  }
+  return mentioned;
+}
+
 export function isExportOf(expression: Node, modules: readonly string[], name: string): boolean {
+  if (!modules.some((module) => mentionsModule(expression.getSourceFile().compilerNode, module))) return false;
   const found = referencedExport(expression);
   return found !== undefined && found.name === name && modules.includes(found.module);
 }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { Node } from 'ts-morph';
+import { Node, ts } from 'ts-morph';
 import type { CallExpression, Project, SourceFile, Type } from 'ts-morph';
 import { callsIn, functionName, isInside, resolveCallee, resolveFunction, unwrapExpression, type FunctionLike } from './functions.js';
 import { findHandlers, hasFileDirective, type Handler } from './handlers.js';
+import { forEachDescendantWhere } from './walk.js';
 import { addTaskReceiver, collectionOrigin, isAddTaskCall, isNewOf, isRuntimeFile, TASK_CLASS, TASKS_CLASS } from './runtime.js';
 
 /** A call that adds a task to a request's collection, directly or through project functions. */
@@ -161,6 +162,9 @@ export class ProjectIndex {
       if (client.size > 0) {
         for (const file of files) {
           for (const declaration of [...file.getImportDeclarations(), ...file.getExportDeclarations()]) {
+            // `import { a } from b` (a syntax error) names no module.
+            const specifier = declaration.compilerNode.moduleSpecifier;
+            if (specifier === undefined || !ts.isStringLiteral(specifier)) continue;
             const imported = declaration.getModuleSpecifierSourceFile();
             if (imported !== undefined) importers.set(imported, (importers.get(imported) ?? new Set()).add(file));
           }
@@ -258,9 +262,14 @@ export class ProjectIndex {
     if (this.tasks === undefined) {
       const tasks: TaskFunction[] = [];
       const seen = new Set<FunctionLike>();
+      // A task class, or a class extending it from another file, is named somewhere in the project's text.
+      const mayConstructTasks = this.lintableFiles().some((file) => file.getFullText().includes(TASK_CLASS));
       for (const file of this.project.getSourceFiles()) {
         if (file.isDeclarationFile() || file.isInNodeModules()) continue;
-        file.forEachDescendant((node) => {
+        const mayAddTasks = file.getFullText().includes('addTask');
+        if (!mayAddTasks && !mayConstructTasks) continue;
+        const wanted = (node: ts.Node): boolean => (mayAddTasks && ts.isCallExpression(node)) || (mayConstructTasks && ts.isNewExpression(node));
+        forEachDescendantWhere(file, wanted, (node) => {
           let registration: Node | undefined;
           let fnArgument: Node | undefined;
           if (Node.isCallExpression(node) && isAddTaskCall(node)) {

@@ -17,7 +17,7 @@ import {
   unwrapExpression,
 } from '../analysis/functions.js';
 import type { Handler } from '../analysis/handlers.js';
-import { importOf, referencedExport } from '../analysis/libraries.js';
+import { importOf, moduleSpecifier, referencedExport } from '../analysis/libraries.js';
 import type { ProjectIndex } from '../analysis/project-index.js';
 import { timerCallback } from '../analysis/promises.js';
 import { directResponse, responseEndingMatcher } from '../analysis/response-flow.js';
@@ -350,7 +350,7 @@ const importedModules = new WeakMap<SourceFile, Set<string>>();
 export function importsAny(file: SourceFile, modules: readonly string[]): boolean {
   let cached = importedModules.get(file);
   if (cached === undefined) {
-    cached = new Set(file.getImportDeclarations().map((declaration) => declaration.getModuleSpecifierValue()));
+    cached = new Set(file.getImportDeclarations().map((declaration) => moduleSpecifier(declaration) ?? ''));
     for (const match of file.getFullText().matchAll(/\brequire\(\s*['"]([^'"]+)['"]\s*\)/g)) cached.add(match[1] as string);
     importedModules.set(file, cached);
   }

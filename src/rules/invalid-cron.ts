@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
-import { Node } from 'ts-morph';
+import { Node, ts } from 'ts-morph';
 import type { CallExpression, NewExpression, ObjectLiteralExpression, SourceFile, VariableDeclaration } from 'ts-morph';
+import { forEachDescendantWhere } from '../analysis/walk.js';
 import { objectProperty, resolveFunction, unwrapExpression } from '../analysis/functions.js';
 import { BULLMQ, constructionOf, CRON, CRONER, importOf, isExportOf, NODE_CRON, referencedExport, type ImportedName } from '../analysis/libraries.js';
 import { isTestFile, type ProjectIndex } from '../analysis/project-index.js';
@@ -399,7 +400,7 @@ const MENTIONS_SCHEDULING = /cron|upsertJobScheduler|repeat/i;
 function patternUses(sourceFile: SourceFile, index: ProjectIndex): PatternUse[] {
   if (!MENTIONS_SCHEDULING.test(sourceFile.getFullText())) return [];
   const uses: PatternUse[] = [];
-  sourceFile.forEachDescendant((node) => {
+  forEachDescendantWhere(sourceFile, (node) => ts.isNewExpression(node) || ts.isCallExpression(node), (node) => {
     const found = Node.isNewExpression(node) ? newPatternUse(node) : Node.isCallExpression(node) ? callPatternUse(node, index) : undefined;
     if (found !== undefined) uses.push(found);
   });

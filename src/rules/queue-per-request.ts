@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
-import { Node, SyntaxKind, VariableDeclarationKind } from 'ts-morph';
+import { Node, SyntaxKind, ts, VariableDeclarationKind } from 'ts-morph';
 import type { CallExpression, NewExpression, ParameterDeclaration, SourceFile, VariableDeclaration } from 'ts-morph';
+import { forEachDescendantWhere } from '../analysis/walk.js';
 import { projectWorks, type Work } from '../analysis/background-work.js';
 import { calleeName, chainRoot, enclosingFunction, expressionLabel, functionName, isFunctionLike, isInside, isProjectCode, outermostWrapper, referencesInFile, resolveCallee, unwrapExpression, type FunctionLike } from '../analysis/functions.js';
 import { BULLMQ, instanceOf, referencedExport } from '../analysis/libraries.js';
@@ -513,7 +514,7 @@ export default defineRule({
     if (!CONNECTION_MODULES.test(sourceFile.getFullText()) || isTestCode(sourceFile, index)) return;
     const works = projectWorks(index);
     const creations: Creation[] = [];
-    sourceFile.forEachDescendant((node) => {
+    forEachDescendantWhere(sourceFile, (node) => ts.isNewExpression(node) || ts.isCallExpression(node), (node) => {
       if ((Node.isNewExpression(node) || Node.isCallExpression(node)) && opensConnections(node)) creations.push(node);
     });
     for (const creation of creations) {

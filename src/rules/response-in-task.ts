@@ -3,7 +3,7 @@ import type { CallExpression, ParameterDeclaration, SourceFile } from 'ts-morph'
 import { projectWorks } from '../analysis/background-work.js';
 import { callsIn, expressionLabel, functionName, isFunctionLike, isInside, isProjectCode, resolveFunction, unwrapExpression, type FunctionLike } from '../analysis/functions.js';
 import type { Handler } from '../analysis/handlers.js';
-import { isExportOf } from '../analysis/libraries.js';
+import { isExportOf, moduleSpecifier } from '../analysis/libraries.js';
 import { isCollectionAddTask, type ProjectIndex } from '../analysis/project-index.js';
 import { isRuntimeFile } from '../analysis/runtime.js';
 // Shared with blocking-task until they move to src/analysis: the bounded walk into project functions.
@@ -199,7 +199,7 @@ function handlerBinding(handler: Handler): ResponseBinding | undefined {
 
 /** Hono's context: the handler's file imports Hono (its `Context` type, say), or the parameter has Hono's conventional name `c` (Koa's is `ctx`). */
 function isHonoContext(parameter: ParameterDeclaration): boolean {
-  const importsHono = parameter.getSourceFile().getImportDeclarations().some((declaration) => /^(hono|@hono\/)/.test(declaration.getModuleSpecifierValue()));
+  const importsHono = parameter.getSourceFile().getImportDeclarations().some((declaration) => /^(hono|@hono\/)/.test(moduleSpecifier(declaration) ?? ''));
   return importsHono || parameter.getName() === 'c';
 }
 

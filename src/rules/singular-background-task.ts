@@ -1,5 +1,7 @@
 import { Node, SyntaxKind, ts, VariableDeclarationKind } from 'ts-morph';
 import type { CallExpression, NewExpression, SourceFile, Statement, VariableStatement } from 'ts-morph';
+import { descendantsOfKinds } from '../analysis/walk.js';
+import { moduleSpecifier } from '../analysis/libraries.js';
 import {
   calledMethodName,
   calleeName,
@@ -244,6 +246,31 @@ function readsOf(nameNode: Node): Node[] {
   });
 }
 
+/** The nodes the rule judges: constructions, calls (`.run()`), and declarations typed `BackgroundTask`. */
+const CHECKED_KINDS: ReadonlySet<ts.SyntaxKind> = new Set([
+  SyntaxKind.NewExpression,
+  SyntaxKind.CallExpression,
+  SyntaxKind.Parameter,
+  SyntaxKind.PropertySignature,
+  SyntaxKind.PropertyDeclaration,
+  SyntaxKind.VariableDeclaration,
+]);
+
+const runtimeMentioned = new WeakMap<ProjectIndex, boolean>();
+
+/** Whether any file names the runtime's classes or collection: a project without them has nothing this rule judges. */
+function mentionsRuntime(index: ProjectIndex): boolean {
+  let mentioned = runtimeMentioned.get(index);
+  if (mentioned === undefined) {
+    mentioned = index.lintableFiles().some((file) => {
+      const text = file.getFullText();
+      return text.includes(TASK_CLASS) || text.includes(COLLECTION_PROPERTY);
+    });
+    runtimeMentioned.set(index, mentioned);
+  }
+  return mentioned;
+}
+
 export default defineRule({
   id: 'singular-background-task',
   description:
@@ -263,7 +290,7 @@ export default defineRule({
     callDirectly: 'Call `{{fn}}` directly and await it, if the work must finish before the response.',
   },
   *check({ sourceFile, index }) {
-    if (isRuntimeFile(sourceFile)) return;
+    if (isRuntimeFile(sourceFile) || !mentionsRuntime(index)) return;
     const analysis = analyse(index);
     const inHandler = (node: Node): boolean => runsDuringRequest(node, analysis) || [...analysis.handlers].some((fn) => isInside(node, fn));
 
@@ -288,11 +315,7 @@ export default defineRule({
       },
     });
 
-    const nodes: Node[] = [];
-    sourceFile.forEachDescendant((node) => {
-      nodes.push(node);
-    });
-    for (const node of nodes) {
+    for (const node of descendantsOfKinds(sourceFile, CHECKED_KINDS)) {
       if (isNewOf(node, TASK_CLASS)) {
         yield* checkSingular(node);
       } else if (isNewOf(node, TASKS_CLASS)) {
@@ -452,7 +475,7 @@ function collectionScope(site: Node, index: ProjectIndex): CollectionScope | und
   if (
     isHono &&
     !/\bContext\b/.test(handler.fn.getParameters()[0]?.getTypeNode()?.getText() ?? '') &&
-    !file.getImportDeclarations().some((declaration) => /^(hono$|hono\/|@hono\/)/.test(declaration.getModuleSpecifierValue()))
+    !file.getImportDeclarations().some((declaration) => /^(hono$|hono\/|@hono\/)/.test(moduleSpecifier(declaration) ?? ''))
   ) {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
-import { Node, SyntaxKind } from 'ts-morph';
+import { Node, SyntaxKind, ts } from 'ts-morph';
 import type { CatchClause, NewExpression, SourceFile, Symbol as TsMorphSymbol } from 'ts-morph';
+import { forEachDescendantWhere } from '../analysis/walk.js';
 import { projectWorks, type Work } from '../analysis/background-work.js';
 import { calleeName, chainRoot, expressionLabel, functionName, isFunctionLike, LISTENER_METHODS, outermostWrapper, resolveFunction, unwrapExpression, type FunctionLike } from '../analysis/functions.js';
 import { BULLMQ, isNewOfExport } from '../analysis/libraries.js';
@@ -309,8 +310,8 @@ function errorListenerState(construction: NewExpression, index: ProjectIndex): '
   let state: 'attached' | 'missing' | 'unknown' = 'missing';
   for (const file of index.lintableFiles()) {
     if (!file.getFullText().includes(name)) continue;
-    file.forEachDescendant((node, traversal) => {
-      if (state !== 'missing') return traversal.stop();
+    forEachDescendantWhere(file, (node) => ts.isIdentifier(node) && node.text === name, (node) => {
+      if (state !== 'missing') return 'stop';
       if (!Node.isIdentifier(node) || node === nameNode || node.getText() !== name) return undefined;
       const parent = node.getParent();
       // Bindings, not uses: declarations (`private worker: Worker;`, `let late`), and imports, whose file's own uses are checked as they come.
@@ -359,7 +360,7 @@ function isAssignmentTarget(node: Node): boolean {
 function workerProblems(sourceFile: SourceFile, index: ProjectIndex): Problem<MessageId>[] {
   if (!sourceFile.getFullText().includes('Worker') || isTestFile(sourceFile)) return [];
   const problems: Problem<MessageId>[] = [];
-  sourceFile.forEachDescendant((node) => {
+  forEachDescendantWhere(sourceFile, ts.isNewExpression, (node) => {
     if (isNewOfExport(node, BULLMQ, 'Worker') && errorListenerState(node, index) === 'missing') {
       problems.push({ node, messageId: 'workerWithoutErrorListener', data: {} });
     }

@@ -1,7 +1,8 @@
 import { Node, SyntaxKind, ts } from 'ts-morph';
 import type { CallExpression, ParameterDeclaration, SourceFile, Symbol as MorphSymbol, Type, TypeNode } from 'ts-morph';
 import { calleeName, expressionLabel, isFunctionLike, resolveCallee, unwrapExpression, type FunctionLike } from '../analysis/functions.js';
-import { BULLMQ, constructionOf, isExportOf } from '../analysis/libraries.js';
+import { descendantsOfKinds } from '../analysis/walk.js';
+import { BULLMQ, constructionOf, isExportOf, moduleSpecifier } from '../analysis/libraries.js';
 import type { ProjectIndex } from '../analysis/project-index.js';
 import { defineRule, type Problem } from './rule.js';
 
@@ -65,7 +66,8 @@ function producerOfTypeNode(typeNode: TypeNode | undefined): Producer | undefine
   const left = name.getLeft();
   if (!Node.isIdentifier(left)) return undefined;
   const owner = left.getSymbol()?.getDeclarations()[0];
-  const module = owner?.getFirstAncestorByKind(SyntaxKind.ImportDeclaration)?.getModuleSpecifierValue();
+  const importDeclaration = owner?.getFirstAncestorByKind(SyntaxKind.ImportDeclaration);
+  const module = importDeclaration === undefined ? undefined : moduleSpecifier(importDeclaration);
   return module !== undefined && (BULLMQ as readonly string[]).includes(module) ? producerNamed(name.getRight().getText()) : undefined;
 }
 
@@ -558,7 +560,7 @@ function projectJobs(index: ProjectIndex): ProjectJobs {
     wrappers.set(forwarded.fn, [...known, { position: forwarded.position, target }]);
     return true;
   };
-  const allCalls = index.lintableFiles().map((file) => [file, file.getDescendantsOfKind(SyntaxKind.CallExpression)] as const);
+  const allCalls = index.lintableFiles().map((file) => [file, descendantsOfKinds<CallExpression>(file, CALL_KIND)] as const);
   for (const [file, calls] of allCalls) {
     const found = calls.filter((call) => ALL_PRODUCER_METHODS.has(calleeName(call) ?? '')).map(producerCall).filter((call) => call !== undefined);
     callsByFile.set(file, found);
@@ -603,6 +605,8 @@ function wrapperCallsOf(call: CallExpression, names: ReadonlySet<string>, wrappe
   });
 }
 
+const CALL_KIND: ReadonlySet<SyntaxKind> = new Set([SyntaxKind.CallExpression]);
+
 export default defineRule({
   id: 'unserializable-job-data',
   description:
@@ -620,7 +624,7 @@ export default defineRule({
     // At a wrapper's call sites: the wrapper's parameter says nothing, the argument says what the data is.
     const names = wrapperNames(jobs.wrappers);
     if (names.size === 0) return;
-    for (const call of sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    for (const call of descendantsOfKinds<CallExpression>(sourceFile, CALL_KIND)) {
       for (const { forwarding, argument } of wrapperCallsOf(call, names, jobs.wrappers)) {
         const problem = problemFor({ type: argument.getType(), expression: argument, anchor: argument }, forwarding.target);
         if (problem !== undefined) {

@@ -3,11 +3,11 @@ import { Node, ts } from 'ts-morph';
 import type { CallExpression, NewExpression, SourceFile } from 'ts-morph';
 import { calleeName, callsIn, expressionLabel, functionName, isFunctionLike, isInside, LISTENER_METHODS, objectProperty, isProjectCode, resolveCallee, resolveFunction, unwrapExpression, wrappedFunctions, type FunctionLike } from './functions.js';
 import { fastifyHooks, type Handler } from './handlers.js';
-import { BULLMQ, CRON, CRONER, instanceOf, isExportOf, moduleSpecifier, NEXT_SERVER, NODE_CRON } from './libraries.js';
+import { BULLMQ, CRON, CRONER, instanceOf, isExportOf, NEXT_SERVER, NODE_CRON } from './libraries.js';
 import type { ProjectIndex } from './project-index.js';
 import { timerCallback } from './promises.js';
 import { isRuntimeFile } from './runtime.js';
-import { forEachDescendantWhere } from './walk.js';
+import { forEachDescendantWhere, isFunctionLikeKind } from './walk.js';
 
 /**
  * How a function's errors can go unobserved:
@@ -59,8 +59,17 @@ type Registration = Omit<Work, 'sites' | 'calls' | 'host' | 'origin'> & { fn: Fu
 /** How deep to follow calls from handlers and tasks into project helpers. */
 const MAX_HELPER_DEPTH = 8;
 
+const nextFiles = new WeakMap<ts.SourceFile, boolean>();
+
+/** Whether the file imports Next.js. Asked for every piece of work; read once per file. */
 function isNextFile(sourceFile: SourceFile): boolean {
-  return sourceFile.getImportDeclarations().some((declaration) => /^next(\/|$)/.test(moduleSpecifier(declaration) ?? ''));
+  const file = sourceFile.compilerNode;
+  let next = nextFiles.get(file);
+  if (next === undefined) {
+    next = file.statements.some((statement) => ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier) && /^next(\/|$)/.test(statement.moduleSpecifier.text));
+    nextFiles.set(file, next);
+  }
+  return next;
 }
 
 /** A function argument, or the functions a wrapper call around it hands on (`new Worker(name, withTracing(process))`). */
@@ -228,12 +237,16 @@ function handlerLabel(handler: Handler, index: ProjectIndex): string {
 export function ownCalls(fn: FunctionLike, works: ReadonlyMap<FunctionLike, Work>): CallExpression[] {
   const body = fn.getBody();
   const calls: CallExpression[] = [];
-  const visit = (node: Node): void => {
-    if (isFunctionLike(node) && works.has(node)) return;
-    if (Node.isCallExpression(node)) calls.push(node);
-    node.forEachChild(visit);
-  };
-  body?.forEachChild(visit);
+  if (body === undefined) return calls;
+  forEachDescendantWhere(
+    body,
+    (node) => ts.isCallExpression(node) || isFunctionLikeKind(node.kind),
+    (node) => {
+      if (isFunctionLike(node)) return works.has(node) ? 'skip' : undefined;
+      calls.push(node as CallExpression);
+      return undefined;
+    },
+  );
   return calls;
 }
 

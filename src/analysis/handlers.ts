@@ -1,5 +1,5 @@
 import { Node, ts } from 'ts-morph';
-import type { CallExpression, SourceFile } from 'ts-morph';
+import type { CallExpression, FunctionDeclaration, SourceFile, Symbol as TsMorphSymbol, VariableStatement } from 'ts-morph';
 import { isFunctionLike, objectProperty, resolveFunction, unwrapExpression, wrappedFunctions, type FunctionLike } from './functions.js';
 import { forEachDescendantWhere, isFunctionLikeKind } from './walk.js';
 
@@ -264,12 +264,13 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 /** `export function GET`, `export const POST = async () => …`, `export default async function`… by exported name. */
 function exportedFunctions(sourceFile: SourceFile): [string, FunctionLike][] {
   const found: [string, FunctionLike][] = [];
+  const isExported = exportTest(sourceFile);
   for (const fn of sourceFile.getFunctions()) {
     const name = fn.getName();
-    if (fn.isExported() && name !== undefined) found.push([name, fn]);
+    if (isExported(fn) && name !== undefined) found.push([name, fn]);
   }
   for (const statement of sourceFile.getVariableStatements()) {
-    if (!statement.isExported()) continue;
+    if (!isExported(statement)) continue;
     for (const declaration of statement.getDeclarations()) {
       const initializer = declaration.getInitializer();
       const value = initializer === undefined ? undefined : unwrapExpression(initializer);
@@ -279,6 +280,21 @@ function exportedFunctions(sourceFile: SourceFile): [string, FunctionLike][] {
     }
   }
   return found;
+}
+
+/**
+ * ts-morph's `isExported()`, with the file's exports read once: asked of every declaration, ts-morph
+ * reads them all again each time, and a file of thousands of functions took minutes.
+ */
+function exportTest(sourceFile: SourceFile): (declaration: FunctionDeclaration | VariableStatement) => boolean {
+  let exported: Set<TsMorphSymbol | undefined> | undefined;
+  return (declaration) => {
+    if (declaration.hasExportKeyword()) return true;
+    const symbol = declaration.getSymbol();
+    if (symbol === undefined) return false;
+    exported ??= new Set(sourceFile.getSymbol()?.getExports().flatMap((entry) => [entry, entry.getAliasedSymbol()]));
+    return exported.has(symbol);
+  };
 }
 
 /** `"use client"`, `"use server"`: a directive in the file's prologue. */

@@ -1,4 +1,4 @@
-import { Node } from 'ts-morph';
+import { Node, ts } from 'ts-morph';
 import type { CallExpression, NewExpression, SourceFile } from 'ts-morph';
 import { outermostWrapper, unwrapExpression } from './functions.js';
 
@@ -119,11 +119,17 @@ export function addTaskReceiver(call: CallExpression): Node | undefined {
 
 /** The runtime's own file declares the classes; rules leave it alone. */
 export function isRuntimeFile(sourceFile: SourceFile): boolean {
-  return sourceFile.getClasses().some((cls) => {
-    const name = cls.getName();
-    return name === TASKS_CLASS || name === TASK_CLASS;
-  });
+  // Asked for every piece of work; read off the compiler's statements once per file.
+  const file = sourceFile.compilerNode;
+  let runtime = runtimeFiles.get(file);
+  if (runtime === undefined) {
+    runtime = file.statements.some((statement) => ts.isClassDeclaration(statement) && (statement.name?.text === TASKS_CLASS || statement.name?.text === TASK_CLASS));
+    runtimeFiles.set(file, runtime);
+  }
+  return runtime;
 }
+
+const runtimeFiles = new WeakMap<ts.SourceFile, boolean>();
 
 /** Whether a type annotation names the class: `BackgroundTask`, `BT<[string]>`, `bg.BackgroundTask`, `BackgroundTask | undefined`. */
 export function isTypeReferenceTo(typeNode: Node | undefined, className: string): boolean {

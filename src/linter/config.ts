@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { Ajv, ErrorObject } from 'ajv';
 import type { ts } from 'ts-morph';
 import { UsageError } from '../errors.js';
 import { typescript } from '../typescript.js';
+import { noteInput } from './cache.js';
 import type { SeverityName } from './types.js';
 
 export const CONFIG_FILE_NAME = 'bgtask.json';
@@ -47,6 +49,7 @@ export function readJsonFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
+    noteInput(path);
   } catch (error) {
     throw new UsageError(`Cannot read ${displayPath(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
   }
@@ -61,10 +64,19 @@ export function readJsonFile(path: string): unknown {
  */
 export function parseTsconfig(path: string): ts.ParsedCommandLine {
   const text = readFileSync(path, 'utf8');
+  noteInput(path);
   const tsc = typescript();
   const { config, error } = tsc.parseConfigFileTextToJson(path, text);
   if (error !== undefined) throw new UsageError(formatJsonDiagnostic(path, text, error));
-  return tsc.parseJsonConfigFileContent(config, tsc.sys, dirname(path), undefined, path);
+  // `extends` files are read through the host: `--cache` keys on them.
+  const host = {
+    ...tsc.sys,
+    readFile: (file: string) => {
+      noteInput(file);
+      return tsc.sys.readFile(file);
+    },
+  };
+  return tsc.parseJsonConfigFileContent(config, host, dirname(path), undefined, path);
 }
 
 export function formatJsonDiagnostic(path: string, text: string, diagnostic: ts.Diagnostic): string {
@@ -96,7 +108,9 @@ function describeSchemaError(error: ErrorObject): string {
 export function parseConfig(raw: unknown, path: string): BgtaskConfig {
   if (validateConfig === undefined) {
     const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as object;
-    validateConfig = new Ajv({ allErrors: false, strict: true }).compile(schema);
+    // Loaded here, not at the top: a `--cache` hit and `bgtask --help` would pay a tenth of a second for it.
+    const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    validateConfig = new AjvClass({ allErrors: false, strict: true }).compile(schema);
   }
   if (!validateConfig(raw)) {
     const [first] = validateConfig.errors ?? [];
@@ -113,6 +127,8 @@ export function findConfigFile(startDirectory: string): string | undefined {
   for (;;) {
     const candidate = join(directory, CONFIG_FILE_NAME);
     if (existsSync(candidate)) return candidate;
+    // A bgtask.json added here later would be the one read: `--cache` notes its absence.
+    noteInput(candidate);
     const parent = dirname(directory);
     if (parent === directory) return undefined;
     directory = parent;

@@ -223,7 +223,10 @@ export function lintSourceFiles(
           messages.push(message);
         }
       } catch (error) {
+        // One rule's failure on one file is that file's fatal message; every other rule and file still runs.
         failures.push({ ruleId, filePath: sourceFile.getFilePath(), error });
+        const reason = error instanceof Error ? error.message : String(error);
+        messages.push({ ruleId: null, severity: 2, fatal: true, message: `Rule ${ruleId} could not check this file (${reason}); please report this bug.`, line: 1, column: 1 });
       }
     }
     const { messages: kept, suppressed } = applyDirectives(sourceFile, messages);

@@ -2,11 +2,13 @@ import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
-import { Project, ts } from 'ts-morph';
+import { Project, ts, type SourceFile } from 'ts-morph';
 import { UsageError } from '../errors.js';
+import { noteInput } from './cache.js';
 import { displayPath, loadConfig, parseTsconfig, type BgtaskConfig } from './config.js';
 import { lintSourceFiles, makeResult, resolveSeverities, type RuleSeverities, type RuleFailure } from './engine.js';
 import { applyFixes, MAX_FIX_PASSES, type FixPredicate } from './fix.js';
+import { LintFileSystem } from './file-system.js';
 import type { LintResult, SeverityName } from './types.js';
 
 export const LINTED_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts'];
@@ -25,6 +27,8 @@ export interface LintOptions {
   ruleOverrides?: Record<string, SeverityName>;
   /** Apply fixes (only those of the messages the predicate accepts) and report what remains; nothing is written. */
   fix?: boolean | FixPredicate;
+  /** False: paths that yield no TypeScript file are not an error (`--no-error-on-unmatched-pattern`). */
+  errorOnUnmatchedPattern?: boolean;
 }
 
 /** A file the fixes changed: its text as read and as fixed (both as on disk, with any byte order mark). */
@@ -119,7 +123,9 @@ function readSource(path: string): ReadOutcome {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
+    noteInput(path, bytes);
   } catch (error) {
+    noteInput(path);
     return { ok: false, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? String(error) };
   }
   if (bytes.includes(0)) return { ok: false, reason: 'binary', detail: 'contains NUL bytes' };
@@ -146,15 +152,79 @@ interface Linted {
   failures: RuleFailure[];
 }
 
-/** Lints the files' texts in a project of their own: a pass of fixing changes texts, and no analysis may outlive them. */
-function lintTexts(texts: ReadonlyMap<string, string>, compilerOptions: ts.CompilerOptions | undefined, severities: RuleSeverities): Linted {
+/**
+ * How deep a file's syntax tree may nest before it is left out of the analysis. The compiler's
+ * parser, binder and checker recurse on the tree; a file nested thousands of levels deep (generated
+ * code, or a fuzzer's) overflows the stack, and the type checker's overflow would take every file's
+ * findings with it.
+ */
+const MAX_ANALYSED_DEPTH = 1_000;
+
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
+}
+
+/** The depth of a file's syntax tree, walked with a stack of its own so that the walk cannot overflow. */
+function treeDepth(root: ts.Node): number {
+  let deepest = 0;
+  const stack: [ts.Node, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [ts.Node, number];
+    if (depth > deepest) deepest = depth;
+    ts.forEachChild(node, (child) => {
+      stack.push([child, depth + 1]);
+    });
+  }
+  return deepest;
+}
+
+function fatalResult(file: string, message: string): LintResult {
+  return makeResult(file, [{ ruleId: null, severity: 2, fatal: true, message, line: 1, column: 1 }]);
+}
+
+/**
+ * Lints the files' texts in a project of their own: a pass of fixing changes texts, and no analysis
+ * may outlive them. A file the parser cannot take gets a fatal message and stands in the project
+ * as an empty module, so that the files importing it are still analysed; after a parser's or the
+ * analysis's stack overflow, the run starts again without the files nested too deep for it.
+ */
+function lintTexts(texts: ReadonlyMap<string, string>, compilerOptions: ts.CompilerOptions | undefined, severities: RuleSeverities, excluded = new Map<string, string>()): Linted {
+  // An excluded file stands as an empty module, so that the program never parses it from disk.
+  const served = new Map([...texts].map(([file, text]) => [file, excluded.has(file) ? 'export {};\n' : text]));
   const project = new Project({
     compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, ...compilerOptions, noEmit: true },
+    fileSystem: new LintFileSystem(served),
     skipAddingFilesFromTsConfig: true,
     skipFileDependencyResolution: true,
   });
-  const sourceFiles = [...texts].map(([file, text]) => project.createSourceFile(file, text, { overwrite: true }));
-  return lintSourceFiles(project, sourceFiles, severities);
+  const sourceFiles: SourceFile[] = [];
+  for (const file of texts.keys()) {
+    if (excluded.has(file)) {
+      project.addSourceFileAtPath(file);
+      continue;
+    }
+    try {
+      sourceFiles.push(project.addSourceFileAtPath(file));
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error;
+      excluded.set(file, 'Parsing error: the file nests too deeply for the TypeScript parser (its call stack overflowed); it was not linted.');
+      // A fresh project: ts-morph keeps the failed parse's document and would parse it again.
+      return lintTexts(texts, compilerOptions, severities, excluded);
+    }
+  }
+  const linted = lintSourceFiles(project, sourceFiles, severities);
+  if (linted.failures.some((failure) => isStackOverflow(failure.error))) {
+    const tooDeep = sourceFiles.filter((sourceFile) => !excluded.has(sourceFile.getFilePath()) && treeDepth(sourceFile.compilerNode) > MAX_ANALYSED_DEPTH);
+    if (tooDeep.length > 0) {
+      for (const sourceFile of tooDeep) {
+        excluded.set(sourceFile.getFilePath(), `File not analysed: its syntax nests more than ${MAX_ANALYSED_DEPTH} levels deep, beyond what the type checker can follow.`);
+      }
+      return lintTexts(texts, compilerOptions, severities, excluded);
+    }
+  }
+  const kept = linted.results.filter((result) => !excluded.has(result.filePath));
+  const results = [...kept, ...[...excluded].map(([file, message]) => fatalResult(file, message))];
+  return { results, failures: linted.failures };
 }
 
 /**
@@ -190,6 +260,10 @@ export function lint(options: LintOptions): LintRun {
   const severities = resolveSeverities(config.rules, options.ruleOverrides ?? {});
   const discovery = discover(options);
   const files = applyConfigGlobs(discovery.files, config);
+  if (files.length === 0 && options.errorOnUnmatchedPattern !== false) {
+    const where = (options.paths.length === 0 ? ['.'] : options.paths).join(', ');
+    throw new UsageError(`No TypeScript files to lint in ${where}. Pass a directory or .ts files, or use --no-error-on-unmatched-pattern.`);
+  }
 
   const inputErrors: string[] = [];
   const skipped: LintResult[] = [];
@@ -207,8 +281,9 @@ export function lint(options: LintOptions): LintRun {
       inputErrors.push(`Cannot read ${shown} (${outcome.detail}); it was not linted. Check that the file exists and is readable.`);
       skipped.push(makeResult(file, [{ ruleId: null, severity: 2, fatal: true, message: `Cannot read file (${outcome.detail}).`, line: 1, column: 1 }]));
     } else {
-      inputErrors.push(`Skipped ${shown}: it ${outcome.detail}, so it is not TypeScript source. Remove it or exclude it in bgtask.json.`);
-      skipped.push(makeResult(file, [{ ruleId: null, severity: 1, message: `File skipped: it ${outcome.detail}.`, line: 1, column: 1 }]));
+      // As ESLint reports a file it cannot parse: a fatal message for the file, exit 1, the others linted.
+      const message = `Parsing error: the file ${outcome.detail}, so it is not TypeScript source; remove it or exclude it in bgtask.json.`;
+      skipped.push(makeResult(file, [{ ruleId: null, severity: 2, fatal: true, message, line: 1, column: 1 }]));
     }
   }
   const lintAgain = () => lintTexts(texts, discovery.compilerOptions, severities);

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { LintMessage, LintResult, MessageLocation } from '../linter/types.js';
-import type { Rule } from '../rules/rule.js';
 import { ruleDocsUrl } from '../rules/docs-url.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter, RuleMeta } from './reporter.js';
 import { displayPath, isError } from './stylish.js';
 
 const SRCROOT = '%SRCROOT%';
@@ -151,7 +150,7 @@ function level(message: LintMessage): Level {
   return isError(message) ? 'error' : 'warning';
 }
 
-function describeRule(rule: Rule): ReportingDescriptor {
+function describeRule(rule: RuleMeta): ReportingDescriptor {
   const url = ruleDocsUrl(rule.id);
   const defaultLevel: Level = rule.defaultSeverity === 'error' ? 'error' : 'warning';
   return {

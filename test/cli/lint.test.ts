@@ -296,18 +296,49 @@ describe('bgtask lint on bad input: one line, exit 2, no stack trace', () => {
     expectOneLine(result.stderr, /Allowed choices are stylish, json, sarif, github/);
   });
 
-  it('a binary or non-UTF-8 .ts file is skipped with a warning naming it; the other files are still linted', () => {
+  it('a binary or non-UTF-8 .ts file is a fatal message for that file (exit 1, as a parsing error); the other files are still linted', () => {
     const dir = makeProject({
       'src/a-binary.ts': Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01]),
       'src/b-latin1.ts': Buffer.from('const caf\xe9 = 1;\n', 'latin1'),
       'src/c-handler.ts': FLOATING,
     });
     const { code, stdout, stderr } = runCli(['lint', dir, '--format', 'json']);
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/Skipped \S*src\/a-binary\.ts: it contains NUL bytes/);
-    expect(stderr).toMatch(/Skipped \S*src\/b-latin1\.ts: it is not valid UTF-8/);
-    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(code).toBe(1);
+    expect(stderr).toBe('');
+    const results = JSON.parse(stdout) as LintResult[];
+    expect(results.map((result) => [result.filePath.split('/').pop(), result.fatalErrorCount])).toEqual([
+      ['a-binary.ts', 1],
+      ['b-latin1.ts', 1],
+      ['c-handler.ts', 0],
+    ]);
+    expect(results[0]?.messages[0]?.message).toMatch(/contains NUL bytes/);
+    expect(results[1]?.messages[0]?.message).toMatch(/is not valid UTF-8/);
     expect(findings(stdout)).toEqual(['a-binary.ts:1 null', 'b-latin1.ts:1 null', 'c-handler.ts:7 uncaught-task-error']);
+  });
+
+  it('a file nested 10,000 levels deep is a fatal message for that file; the files importing it and a 20,000-term chain are still linted', () => {
+    const dir = makeProject({
+      'package.json': '{}',
+      'src/deep.ts': `export const deep = ${'('.repeat(10_000)}1${')'.repeat(10_000)};\n`,
+      'src/chain.ts': `export const chain = ${'deep + '.repeat(20_000)}1;\nimport { deep } from './deep.js';\n`,
+      'src/handler.ts': `import { deep } from './deep.js';\n${FLOATING}\nexport const value = deep;\n`,
+    });
+    const { code, stdout, stderr } = runCli(['lint', dir, '--format', 'json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    // The 20,000-term chain is deep too, but walked without recursion: it is linted like any file.
+    expect(findings(stdout)).toEqual(['deep.ts:1 null', 'handler.ts:8 uncaught-task-error']);
+    expect((JSON.parse(stdout) as LintResult[]).map((result) => result.filePath.split('/').pop())).toEqual(['chain.ts', 'deep.ts', 'handler.ts']);
+  });
+
+  it('a path with no TypeScript file is exit 2 with one line, unless --no-error-on-unmatched-pattern', () => {
+    const dir = makeProject({ 'README.md': '# nothing to lint\n', 'src/index.js': 'export {};\n' });
+    let result = runCli(['lint', dir]);
+    expect(result.code).toBe(2);
+    expectOneLine(result.stderr, /No TypeScript files to lint in .*--no-error-on-unmatched-pattern/);
+    result = runCli(['lint', dir, '--no-error-on-unmatched-pattern', '--format', 'json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([]);
   });
 
   it('an unreadable file is reported and skipped; the other files are still linted', () => {

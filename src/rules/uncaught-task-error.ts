@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { Node, SyntaxKind, ts } from 'ts-morph';
 import type { CatchClause, NewExpression, SourceFile, Symbol as TsMorphSymbol } from 'ts-morph';
-import { forEachDescendantWhere } from '../analysis/walk.js';
+import { forEachDescendantWhere, isFunctionLikeKind } from '../analysis/walk.js';
 import { projectWorks, type Work } from '../analysis/background-work.js';
 import { calleeName, chainRoot, expressionLabel, functionName, isFunctionLike, LISTENER_METHODS, outermostWrapper, resolveFunction, unwrapExpression, type FunctionLike } from '../analysis/functions.js';
 import { BULLMQ, isNewOfExport } from '../analysis/libraries.js';
@@ -167,9 +167,11 @@ function bodyProblems(fn: FunctionLike, judged: Judged, works: ReadonlyMap<Funct
     return dropped ? droppedValueProblems(body, judged) : [];
   }
   const problems: Problem<MessageId>[] = [];
-  const visit = (node: Node): void => {
+  const wanted = (node: ts.Node): boolean =>
+    isFunctionLikeKind(node.kind) || ts.isExpressionStatement(node) || (work.role === 'background' && (ts.isCatchClause(node) || ts.isCallExpression(node)));
+  forEachDescendantWhere(body, wanted, (node) => {
     // Nested work (an inline task in a handler) is checked on its own, with its own label.
-    if (isFunctionLike(node) && works.has(node)) return;
+    if (isFunctionLike(node)) return works.has(node) ? 'skip' : undefined;
     if (Node.isExpressionStatement(node)) {
       problems.push(...droppedValueProblems(node.getExpression(), judged));
     } else if (work.role === 'background' && Node.isCatchClause(node)) {
@@ -184,9 +186,8 @@ function bodyProblems(fn: FunctionLike, judged: Judged, works: ReadonlyMap<Funct
         if (handler !== undefined && isSwallowingHandler(handler) && canReject(callee.getExpression())) problems.push(swallowed(handler, judged));
       }
     }
-    node.forEachChild(visit);
-  };
-  body.forEachChild(visit);
+    return undefined;
+  });
   return problems;
 }
 

@@ -160,6 +160,45 @@ interface Linted {
  */
 const MAX_ANALYSED_DEPTH = 1_000;
 
+const TOO_DEEP = `File not analysed: its syntax nests more than ${MAX_ANALYSED_DEPTH} levels deep, beyond what the type checker can follow.`;
+const PARSER_OVERFLOW = 'Parsing error: the file nests too deeply for the TypeScript parser (its call stack overflowed); it was not linted.';
+
+/**
+ * Whether a text is big enough, or has a line long enough, to nest 1,000 levels deep: only such
+ * files (generated code, minified code, a fuzzer's) are measured before the run, so that one of
+ * them costs a parse of its own rather than a second run of the whole project.
+ */
+function mayNestDeeply(text: string): boolean {
+  if (text.length > 65_536) return true;
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf('\n', start);
+    const lineEnd = end === -1 ? text.length : end;
+    if (lineEnd - start > 4_096) return true;
+    start = lineEnd + 1;
+  }
+  return false;
+}
+
+/** Why a file cannot be analysed for its depth, parsed on its own; undefined when it can. */
+function tooDeepToAnalyse(file: string, text: string): string | undefined {
+  try {
+    return treeDepth(ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false)) > MAX_ANALYSED_DEPTH ? TOO_DEEP : undefined;
+  } catch (error) {
+    if (isStackOverflow(error)) return PARSER_OVERFLOW;
+    throw error;
+  }
+}
+
+/** The files measured too deep to analyse, with their messages: see {@link mayNestDeeply}. */
+function tooDeepFiles(texts: ReadonlyMap<string, string>): Map<string, string> {
+  const excluded = new Map<string, string>();
+  for (const [file, text] of texts) {
+    const reason = mayNestDeeply(text) ? tooDeepToAnalyse(file, text) : undefined;
+    if (reason !== undefined) excluded.set(file, reason);
+  }
+  return excluded;
+}
+
 function isStackOverflow(error: unknown): boolean {
   return error instanceof RangeError && /call stack/i.test(error.message);
 }
@@ -188,7 +227,7 @@ function fatalResult(file: string, message: string): LintResult {
  * as an empty module, so that the files importing it are still analysed; after a parser's or the
  * analysis's stack overflow, the run starts again without the files nested too deep for it.
  */
-function lintTexts(texts: ReadonlyMap<string, string>, compilerOptions: ts.CompilerOptions | undefined, severities: RuleSeverities, excluded = new Map<string, string>()): Linted {
+function lintTexts(texts: ReadonlyMap<string, string>, compilerOptions: ts.CompilerOptions | undefined, severities: RuleSeverities, excluded = tooDeepFiles(texts)): Linted {
   // An excluded file stands as an empty module, so that the program never parses it from disk.
   const served = new Map([...texts].map(([file, text]) => [file, excluded.has(file) ? 'export {};\n' : text]));
   const project = new Project({
@@ -207,7 +246,7 @@ function lintTexts(texts: ReadonlyMap<string, string>, compilerOptions: ts.Compi
       sourceFiles.push(project.addSourceFileAtPath(file));
     } catch (error) {
       if (!isStackOverflow(error)) throw error;
-      excluded.set(file, 'Parsing error: the file nests too deeply for the TypeScript parser (its call stack overflowed); it was not linted.');
+      excluded.set(file, PARSER_OVERFLOW);
       // A fresh project: ts-morph keeps the failed parse's document and would parse it again.
       return lintTexts(texts, compilerOptions, severities, excluded);
     }
@@ -216,9 +255,7 @@ function lintTexts(texts: ReadonlyMap<string, string>, compilerOptions: ts.Compi
   if (linted.failures.some((failure) => isStackOverflow(failure.error))) {
     const tooDeep = sourceFiles.filter((sourceFile) => !excluded.has(sourceFile.getFilePath()) && treeDepth(sourceFile.compilerNode) > MAX_ANALYSED_DEPTH);
     if (tooDeep.length > 0) {
-      for (const sourceFile of tooDeep) {
-        excluded.set(sourceFile.getFilePath(), `File not analysed: its syntax nests more than ${MAX_ANALYSED_DEPTH} levels deep, beyond what the type checker can follow.`);
-      }
+      for (const sourceFile of tooDeep) excluded.set(sourceFile.getFilePath(), TOO_DEEP);
       return lintTexts(texts, compilerOptions, severities, excluded);
     }
   }

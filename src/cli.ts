@@ -3,7 +3,7 @@ import { addTaskCommand } from './commands/add-task.js';
 import { initCommand } from './commands/init.js';
 import { lintCommand } from './commands/lint.js';
 import { rulesCommand } from './commands/rules.js';
-import { UsageError } from './errors.js';
+import { errorMessage, UsageError } from './errors.js';
 import type { CommandIO } from './io.js';
 import { VERSION } from './version.js';
 
@@ -46,7 +46,7 @@ try {
     process.stderr.write(`bgtask: ${error.message}${error.hint === undefined ? '' : ` ${error.hint}`}\n`);
     exitCode = 2;
   } else {
-    const detail = error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message) : String(error);
+    const detail = debug && error instanceof Error ? (error.stack ?? error.message) : errorMessage(error);
     process.stderr.write(`bgtask: internal error: ${detail}\n${debug ? '' : 'Run again with --debug for the stack trace, and please report this bug.\n'}`);
     exitCode = 2;
   }

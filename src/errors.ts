@@ -11,3 +11,8 @@ export class UsageError extends Error {
     super(message);
   }
 }
+
+/** What a thrown value says: an error's message, else the value as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

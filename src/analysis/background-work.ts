@@ -7,7 +7,7 @@ import { BULLMQ, CRON, CRONER, instanceOf, isExportOf, NEXT_SERVER, NODE_CRON } 
 import type { ProjectIndex } from './project-index.js';
 import { timerCallback } from './promises.js';
 import { isRuntimeFile } from './runtime.js';
-import { forEachDescendantWhere, isFunctionLikeKind } from './walk.js';
+import { forEachDescendantWhere, isFunctionLikeKind, oncePerFile } from './walk.js';
 
 /**
  * How a function's errors can go unobserved:
@@ -59,18 +59,14 @@ type Registration = Omit<Work, 'sites' | 'calls' | 'host' | 'origin'> & { fn: Fu
 /** How deep to follow calls from handlers and tasks into project helpers. */
 const MAX_HELPER_DEPTH = 8;
 
-const nextFiles = new WeakMap<ts.SourceFile, boolean>();
-
-/** Whether the file imports Next.js. Asked for every piece of work; read once per file. */
+/** Whether the file imports Next.js. Asked for every piece of work. */
 function isNextFile(sourceFile: SourceFile): boolean {
-  const file = sourceFile.compilerNode;
-  let next = nextFiles.get(file);
-  if (next === undefined) {
-    next = file.statements.some((statement) => ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier) && /^next(\/|$)/.test(statement.moduleSpecifier.text));
-    nextFiles.set(file, next);
-  }
-  return next;
+  return importsNext(sourceFile.compilerNode);
 }
+
+const importsNext = oncePerFile((file) =>
+  file.statements.some((statement) => ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier) && /^next(\/|$)/.test(statement.moduleSpecifier.text)),
+);
 
 /** A function argument, or the functions a wrapper call around it hands on (`new Worker(name, withTracing(process))`). */
 function callbackFunctions(argument: Node | undefined): FunctionLike[] {

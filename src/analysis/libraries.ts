@@ -1,6 +1,7 @@
 import { Node, ts } from 'ts-morph';
 import type { CallExpression, ImportDeclaration, NewExpression } from 'ts-morph';
 import { chainRoot, isFunctionLike, resolveFunction, unwrapExpression } from './functions.js';
+import { oncePerFile } from './walk.js';
 
 /**
  * Library constructs are recognised by the import they come from, read off the importing file's own
@@ -54,39 +55,36 @@ export function importOf(identifier: Node): ImportedName | undefined {
   return undefined;
 }
 
-const importBindingsByFile = new WeakMap<ts.SourceFile, { names: Set<string>; requires: boolean }>();
-
 /**
  * Whether an identifier can name an import of its file: the file imports that name, or calls
  * `require`. Read off the file's text and top-level statements, so that the type checker is asked
  * for the symbol of the few identifiers that can be imports, not of every callee in the project.
  */
 function mayBeImportBinding(identifier: Node): boolean {
-  const file = identifier.getSourceFile().compilerNode;
-  let bindings = importBindingsByFile.get(file);
-  if (bindings === undefined) {
-    const names = new Set<string>();
-    const collect = (statements: readonly ts.Statement[]): void => {
-      for (const statement of statements) {
-        if (ts.isImportDeclaration(statement)) {
-          const clause = statement.importClause;
-          if (clause?.name !== undefined) names.add(clause.name.text);
-          const named = clause?.namedBindings;
-          if (named !== undefined && ts.isNamespaceImport(named)) names.add(named.name.text);
-          else if (named !== undefined) for (const element of named.elements) names.add(element.name.text);
-        } else if (ts.isImportEqualsDeclaration(statement)) {
-          names.add(statement.name.text);
-        } else if (ts.isModuleDeclaration(statement) && statement.body !== undefined && ts.isModuleBlock(statement.body)) {
-          collect(statement.body.statements);
-        }
-      }
-    };
-    collect(file.statements);
-    bindings = { names, requires: file.text.includes('require') };
-    importBindingsByFile.set(file, bindings);
-  }
+  const bindings = importBindings(identifier.getSourceFile().compilerNode);
   return bindings.requires || bindings.names.has(identifier.getText());
 }
+
+const importBindings = oncePerFile((file) => {
+  const names = new Set<string>();
+  const collect = (statements: readonly ts.Statement[]): void => {
+    for (const statement of statements) {
+      if (ts.isImportDeclaration(statement)) {
+        const clause = statement.importClause;
+        if (clause?.name !== undefined) names.add(clause.name.text);
+        const named = clause?.namedBindings;
+        if (named !== undefined && ts.isNamespaceImport(named)) names.add(named.name.text);
+        else if (named !== undefined) for (const element of named.elements) names.add(element.name.text);
+      } else if (ts.isImportEqualsDeclaration(statement)) {
+        names.add(statement.name.text);
+      } else if (ts.isModuleDeclaration(statement) && statement.body !== undefined && ts.isModuleBlock(statement.body)) {
+        collect(statement.body.statements);
+      }
+    }
+  };
+  collect(file.statements);
+  return { names, requires: file.text.includes('require') };
+});
 
 function requiredModule(expression: Node | undefined, name: string): ImportedName | undefined {
   if (expression === undefined) return undefined;
@@ -113,7 +111,7 @@ export function referencedExport(expression: Node): ImportedName | undefined {
   return undefined;
 }
 
-const quotedModules = new WeakMap<ts.SourceFile, Map<string, boolean>>();
+const quotedModules = oncePerFile(() => new Map<string, boolean>());
 
 /**
  * Whether a file spells a module's name in quotes. An import or `require` names its module in a
@@ -121,11 +119,7 @@ const quotedModules = new WeakMap<ts.SourceFile, Map<string, boolean>>();
  * and the type checker need not be asked.
  */
 function mentionsModule(file: ts.SourceFile, module: string): boolean {
-  let known = quotedModules.get(file);
-  if (known === undefined) {
-    known = new Map();
-    quotedModules.set(file, known);
-  }
+  const known = quotedModules(file);
   let mentioned = known.get(module);
   if (mentioned === undefined) {
     mentioned = file.text.includes(`'${module}'`) || file.text.includes(`"${module}"`);

@@ -56,7 +56,7 @@ export interface ProjectEnvironment {
   readFile(path: string): string | undefined;
 }
 
-const diskEnvironment: ProjectEnvironment = {
+export const diskEnvironment: ProjectEnvironment = {
   readFile(path) {
     try {
       return readFileSync(path, 'utf8');
@@ -88,11 +88,22 @@ export class ProjectIndex {
   private runtimePackages: Set<string | undefined> | undefined;
   private readonly manifests = new Map<string, { directory: string; manifest: Record<string, unknown> } | undefined>();
   private readonly expressMajors = new Map<string, number | undefined>();
+  private readonly mentioned = new Map<string, boolean>();
 
   constructor(
     readonly project: Project,
     private readonly environment: ProjectEnvironment = diskEnvironment,
   ) {}
+
+  /** Whether any of the project's files spells `text`: a name no file spells is nothing to look for. */
+  mentions(text: string): boolean {
+    let mentioned = this.mentioned.get(text);
+    if (mentioned === undefined) {
+      mentioned = this.lintableFiles().some((file) => file.getFullText().includes(text));
+      this.mentioned.set(text, mentioned);
+    }
+    return mentioned;
+  }
 
   /** The project's own source files, sorted by path: not declarations, not dependencies. */
   lintableFiles(): SourceFile[] {
@@ -263,7 +274,7 @@ export class ProjectIndex {
       const tasks: TaskFunction[] = [];
       const seen = new Set<FunctionLike>();
       // A task class, or a class extending it from another file, is named somewhere in the project's text.
-      const mayConstructTasks = this.lintableFiles().some((file) => file.getFullText().includes(TASK_CLASS));
+      const mayConstructTasks = this.mentions(TASK_CLASS);
       for (const file of this.project.getSourceFiles()) {
         if (file.isDeclarationFile() || file.isInNodeModules()) continue;
         const mayAddTasks = file.getFullText().includes('addTask');

@@ -1,6 +1,7 @@
 import { Node, ts } from 'ts-morph';
 import type { CallExpression, NewExpression, SourceFile } from 'ts-morph';
 import { outermostWrapper, unwrapExpression } from './functions.js';
+import { oncePerFile } from './walk.js';
 
 /**
  * The runtime's public names (see the runtime contract). They are recognised by name, from any
@@ -119,17 +120,13 @@ export function addTaskReceiver(call: CallExpression): Node | undefined {
 
 /** The runtime's own file declares the classes; rules leave it alone. */
 export function isRuntimeFile(sourceFile: SourceFile): boolean {
-  // Asked for every piece of work; read off the compiler's statements once per file.
-  const file = sourceFile.compilerNode;
-  let runtime = runtimeFiles.get(file);
-  if (runtime === undefined) {
-    runtime = file.statements.some((statement) => ts.isClassDeclaration(statement) && (statement.name?.text === TASKS_CLASS || statement.name?.text === TASK_CLASS));
-    runtimeFiles.set(file, runtime);
-  }
-  return runtime;
+  return declaresRuntime(sourceFile.compilerNode);
 }
 
-const runtimeFiles = new WeakMap<ts.SourceFile, boolean>();
+// Asked for every piece of work.
+const declaresRuntime = oncePerFile((file) =>
+  file.statements.some((statement) => ts.isClassDeclaration(statement) && (statement.name?.text === TASKS_CLASS || statement.name?.text === TASK_CLASS)),
+);
 
 /** Whether a type annotation names the class: `BackgroundTask`, `BT<[string]>`, `bg.BackgroundTask`, `BackgroundTask | undefined`. */
 export function isTypeReferenceTo(typeNode: Node | undefined, className: string): boolean {

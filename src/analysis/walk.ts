@@ -1,12 +1,12 @@
 import { ts, type Node } from 'ts-morph';
 
 /**
- * Tree walks on the compiler's own nodes. ts-morph wraps every node a walk touches in an object it
- * keeps for the rest of the run; a walk over a whole project through `forEachDescendant` spent
- * three quarters of a lint run making those wrappers and collecting them. These walks read the
- * compiler's nodes and wrap only the nodes a caller asks for, so the analyses above them keep
- * working with ts-morph's API. They use an explicit stack: a file nested 10,000 levels deep must not
- * overflow the call stack.
+ * Reading the compiler's own nodes: tree walks, and facts read once per file. ts-morph wraps every
+ * node a walk touches in an object it keeps for the rest of the run; a walk over a whole project
+ * through `forEachDescendant` spent three quarters of a lint run making those wrappers and
+ * collecting them. These walks read the compiler's nodes and wrap only the nodes a caller asks for,
+ * so the analyses above them keep working with ts-morph's API. They use an explicit stack: a file
+ * nested 10,000 levels deep must not overflow the call stack.
  */
 
 interface WrapperFactory {
@@ -78,4 +78,29 @@ export function descendantsOfKinds<T extends Node = Node>(root: Node, kinds: Rea
 /** Function-like compiler nodes, as `isFunctionLike` in functions.ts counts them. */
 export function isFunctionLikeKind(kind: ts.SyntaxKind): boolean {
   return kind === ts.SyntaxKind.ArrowFunction || kind === ts.SyntaxKind.FunctionExpression || kind === ts.SyntaxKind.FunctionDeclaration || kind === ts.SyntaxKind.MethodDeclaration;
+}
+
+/** A fact about a file, read off its compiler nodes once: the analyses ask it of every node or piece of work. */
+export function oncePerFile<T>(read: (file: ts.SourceFile) => T): (file: ts.SourceFile) => T {
+  const known = new WeakMap<ts.SourceFile, T>();
+  return (file) => {
+    if (known.has(file)) return known.get(file) as T;
+    const value = read(file);
+    known.set(file, value);
+    return value;
+  };
+}
+
+/** The depth of a syntax tree, walked with a stack of its own so that the walk cannot overflow. */
+export function treeDepth(root: ts.Node): number {
+  let deepest = 0;
+  const stack: [ts.Node, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [ts.Node, number];
+    if (depth > deepest) deepest = depth;
+    ts.forEachChild(node, (child) => {
+      stack.push([child, depth + 1]);
+    });
+  }
+  return deepest;
 }

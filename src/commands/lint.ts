@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { UsageError } from '../errors.js';
+import { errorMessage, UsageError } from '../errors.js';
 import type { CommandIO } from '../io.js';
 import { shouldUseColor } from '../io.js';
 import type { CacheKey, CachedRun } from '../linter/cache.js';
@@ -94,7 +94,7 @@ export async function runLint(options: LintCommandOptions, io: CommandIO): Promi
 
   for (const line of run.inputErrors) io.stderr(`bgtask: ${line}\n`);
   for (const failure of run.failures) {
-    io.stderr(`bgtask: rule ${failure.ruleId} failed on ${failure.filePath}: ${failureReason(failure.error)}. The other rules and files were linted; please report this bug.\n`);
+    io.stderr(`bgtask: rule ${failure.ruleId} failed on ${failure.filePath}: ${errorMessage(failure.error)}. The other rules and files were linted; please report this bug.\n`);
   }
   // A rule's failure is a fatal message of its file (exit 1, as a parsing error is); 2 is for input the run could not read.
   if (run.inputErrors.length > 0) return 2;
@@ -156,7 +156,7 @@ async function lintWithCache(options: LintCommandOptions, io: CommandIO): Promis
   const kept: CachedRun = {
     results: run.results,
     inputErrors: run.inputErrors,
-    failures: run.failures.map((failure) => ({ ruleId: failure.ruleId, filePath: failure.filePath, error: failureReason(failure.error) })),
+    failures: run.failures.map((failure) => ({ ruleId: failure.ruleId, filePath: failure.filePath, error: errorMessage(failure.error) })),
   };
   try {
     cache.writeCache(file, key, inputs, kept, rules);
@@ -165,10 +165,6 @@ async function lintWithCache(options: LintCommandOptions, io: CommandIO): Promis
     io.stderr(`bgtask: cannot write the cache to ${cache.shownCachePath(file, io.cwd)} (${code}); the results are not cached.\n`);
   }
   return { ...run, rules };
-}
-
-function failureReason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function fixSummary(fixed: readonly FixedFile[]): string {

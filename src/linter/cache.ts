@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RuleMeta } from '../reporters/reporter.js';
 import { VERSION } from '../version.js';
@@ -145,7 +145,7 @@ export interface RecordedInputs {
 }
 
 /** Runs a lint, noting what it reads, for {@link writeCache}. */
-export function recordInputs<Run extends { results: readonly { filePath: string }[] }>(key: CacheKey, lint: () => Run): { run: Run; inputs: RecordedInputs } {
+export function recordInputs<Run>(key: CacheKey, lint: () => Run): { run: Run; inputs: RecordedInputs } {
   // Taken before the lint reads: a file added meanwhile (or a rebuild of bgtask) makes the next run miss rather than hit.
   const started = Date.now();
   const build = buildFingerprint();
@@ -153,45 +153,9 @@ export function recordInputs<Run extends { results: readonly { filePath: string 
   const files = new Map<string, FileState>();
   recording = files;
   try {
-    const run = lint();
-    // The analysis reads package.json files of its own (each file's package, the Express installed there).
-    const sources = [...files.keys()].filter((path) => TYPESCRIPT_FILE.test(path) && !path.split(sep).includes('node_modules'));
-    const starts = [...run.results.map((result) => result.filePath), ...sources];
-    for (const manifest of manifestsOf(starts.map((path) => dirname(path)))) noteInput(manifest);
-    return { run, inputs: { build, started, files, listings } };
+    return { run: lint(), inputs: { build, started, files, listings } };
   } finally {
     recording = undefined;
-  }
-}
-
-/**
- * The package.json files the analysis reads for files in these directories: each directory's, up to
- * the first that holds a JSON object (the file's package), and that package's installed Express.
- */
-function manifestsOf(directories: Iterable<string>): string[] {
-  const manifests: string[] = [];
-  const walked = new Set<string>();
-  for (const start of directories) {
-    for (let directory = start; !walked.has(directory); directory = dirname(directory)) {
-      walked.add(directory);
-      const manifest = join(directory, 'package.json');
-      manifests.push(manifest);
-      if (isJsonObject(manifest)) {
-        manifests.push(join(directory, 'node_modules', 'express', 'package.json'));
-        break;
-      }
-      if (dirname(directory) === directory) break;
-    }
-  }
-  return manifests;
-}
-
-function isJsonObject(path: string): boolean {
-  try {
-    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return typeof value === 'object' && value !== null;
-  } catch {
-    return false;
   }
 }
 

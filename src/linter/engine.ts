@@ -3,6 +3,7 @@ import { ProjectIndex, type ProjectEnvironment } from '../analysis/project-index
 import { isRuleId, ruleList, rules } from '../rules/index.js';
 import { directiveCovers, enableMatchesDisable, findDirectives } from './directives.js';
 import { formatMessage, MAX_MESSAGE_LENGTH, type Fix, type Problem, type ProblemLocation, type Rule } from '../rules/rule.js';
+import { errorMessage } from '../errors.js';
 import { applyEdits, firstSyntaxError } from './fix.js';
 import type { EditInfo, LintMessage, LintResult, LintSuggestion, MessageLocation, Severity, SeverityName, SuppressedLintMessage } from './types.js';
 
@@ -225,8 +226,7 @@ export function lintSourceFiles(
       } catch (error) {
         // One rule's failure on one file is that file's fatal message; every other rule and file still runs.
         failures.push({ ruleId, filePath: sourceFile.getFilePath(), error });
-        const reason = error instanceof Error ? error.message : String(error);
-        messages.push({ ruleId: null, severity: 2, fatal: true, message: `Rule ${ruleId} could not check this file (${reason}); please report this bug.`, line: 1, column: 1 });
+        messages.push({ ruleId: null, severity: 2, fatal: true, message: `Rule ${ruleId} could not check this file (${errorMessage(error)}); please report this bug.`, line: 1, column: 1 });
       }
     }
     const { messages: kept, suppressed } = applyDirectives(sourceFile, messages);

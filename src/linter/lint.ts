@@ -3,6 +3,8 @@ import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
 import { Project, ts, type SourceFile } from 'ts-morph';
+import { diskEnvironment, type ProjectEnvironment } from '../analysis/project-index.js';
+import { treeDepth } from '../analysis/walk.js';
 import { UsageError } from '../errors.js';
 import { noteInput } from './cache.js';
 import { displayPath, loadConfig, parseTsconfig, type BgtaskConfig } from './config.js';
@@ -137,6 +139,14 @@ function readSource(path: string): ReadOutcome {
   }
 }
 
+/** The analysis reads `package.json` files from disk; `--cache` keys on each one it reads. */
+const recordedEnvironment: ProjectEnvironment = {
+  readFile(path) {
+    noteInput(path);
+    return diskEnvironment.readFile(path);
+  },
+};
+
 const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.NodeNext,
@@ -203,20 +213,6 @@ function isStackOverflow(error: unknown): boolean {
   return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
-/** The depth of a file's syntax tree, walked with a stack of its own so that the walk cannot overflow. */
-function treeDepth(root: ts.Node): number {
-  let deepest = 0;
-  const stack: [ts.Node, number][] = [[root, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [ts.Node, number];
-    if (depth > deepest) deepest = depth;
-    ts.forEachChild(node, (child) => {
-      stack.push([child, depth + 1]);
-    });
-  }
-  return deepest;
-}
-
 function fatalResult(file: string, message: string): LintResult {
   return makeResult(file, [{ ruleId: null, severity: 2, fatal: true, message, line: 1, column: 1 }]);
 }
@@ -251,7 +247,7 @@ function lintTexts(texts: ReadonlyMap<string, string>, compilerOptions: ts.Compi
       return lintTexts(texts, compilerOptions, severities, excluded);
     }
   }
-  const linted = lintSourceFiles(project, sourceFiles, severities);
+  const linted = lintSourceFiles(project, sourceFiles, severities, recordedEnvironment);
   if (linted.failures.some((failure) => isStackOverflow(failure.error))) {
     const tooDeep = sourceFiles.filter((sourceFile) => !excluded.has(sourceFile.getFilePath()) && treeDepth(sourceFile.compilerNode) > MAX_ANALYSED_DEPTH);
     if (tooDeep.length > 0) {

@@ -5,6 +5,7 @@ import { forEachDescendantWhere } from '../analysis/walk.js';
 import { objectProperty, resolveFunction, unwrapExpression } from '../analysis/functions.js';
 import { BULLMQ, constructionOf, CRON, CRONER, importOf, isExportOf, NODE_CRON, referencedExport, type ImportedName } from '../analysis/libraries.js';
 import { isTestFile, type ProjectIndex } from '../analysis/project-index.js';
+import { errorMessage } from '../errors.js';
 import { defineRule, formatMessage, MAX_MESSAGE_LENGTH, type Problem } from './rule.js';
 
 type MessageId = 'rejected' | 'everySecond';
@@ -70,7 +71,7 @@ function thrownReason(run: () => void): string | undefined {
     run();
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   }
 }
 

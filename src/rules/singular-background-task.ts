@@ -256,21 +256,6 @@ const CHECKED_KINDS: ReadonlySet<ts.SyntaxKind> = new Set([
   SyntaxKind.VariableDeclaration,
 ]);
 
-const runtimeMentioned = new WeakMap<ProjectIndex, boolean>();
-
-/** Whether any file names the runtime's classes or collection: a project without them has nothing this rule judges. */
-function mentionsRuntime(index: ProjectIndex): boolean {
-  let mentioned = runtimeMentioned.get(index);
-  if (mentioned === undefined) {
-    mentioned = index.lintableFiles().some((file) => {
-      const text = file.getFullText();
-      return text.includes(TASK_CLASS) || text.includes(COLLECTION_PROPERTY);
-    });
-    runtimeMentioned.set(index, mentioned);
-  }
-  return mentioned;
-}
-
 export default defineRule({
   id: 'singular-background-task',
   description:
@@ -290,7 +275,8 @@ export default defineRule({
     callDirectly: 'Call `{{fn}}` directly and await it, if the work must finish before the response.',
   },
   *check({ sourceFile, index }) {
-    if (isRuntimeFile(sourceFile) || !mentionsRuntime(index)) return;
+    // A project that never names the runtime's classes or collection has nothing this rule judges.
+    if (isRuntimeFile(sourceFile) || !(index.mentions(TASK_CLASS) || index.mentions(COLLECTION_PROPERTY))) return;
     const analysis = analyse(index);
     const inHandler = (node: Node): boolean => runsDuringRequest(node, analysis) || [...analysis.handlers].some((fn) => isInside(node, fn));
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { posix } from 'node:path';
-import { UsageError } from '../../errors.js';
+import { errorMessage, UsageError } from '../../errors.js';
 import { baseTemplates, taskVariables } from '../layout.js';
 import { ensureQueuePlumbing, generateTemplates, registerWithWorker } from './bullmq.js';
 import type { PlanOutcome, TaskContext } from './types.js';
@@ -24,8 +24,7 @@ function loadCroner(): CronerModule {
 
 /** croner prefixes its messages with the class that threw them; the reason is what follows. */
 function reason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^CronPattern:\s*/, '');
+  return errorMessage(error).replace(/^CronPattern:\s*/, '');
 }
 
 /** Validates a cron pattern with the scheduling library's own parser; throws UsageError with its reason. */

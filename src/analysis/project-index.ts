@@ -4,6 +4,7 @@ import { Node, ts } from 'ts-morph';
 import type { CallExpression, Project, SourceFile, Type } from 'ts-morph';
 import { callsIn, functionName, isInside, resolveCallee, resolveFunction, unwrapExpression, type FunctionLike } from './functions.js';
 import { findHandlers, hasFileDirective, type Handler } from './handlers.js';
+import { expressMajorOf } from './manifest.js';
 import { forEachDescendantWhere } from './walk.js';
 import { addTaskReceiver, collectionOrigin, isAddTaskCall, isNewOf, isRuntimeFile, TASK_CLASS, TASKS_CLASS } from './runtime.js';
 
@@ -354,26 +355,6 @@ export class ProjectIndex {
   }
 }
 
-
-function dependencyRange(manifest: Record<string, unknown>, name: string): string | undefined {
-  for (const field of ['dependencies', 'devDependencies', 'peerDependencies']) {
-    const dependencies = manifest[field];
-    if (typeof dependencies === 'object' && dependencies !== null) {
-      const range = (dependencies as Record<string, unknown>)[name];
-      if (typeof range === 'string') return range;
-    }
-  }
-  return undefined;
-}
-
-function expressMajorOf(manifest: Record<string, unknown>, installed: Record<string, unknown> | undefined): number | undefined {
-  if (dependencyRange(manifest, 'express-async-errors') !== undefined) return 5;
-  const range = dependencyRange(manifest, 'express');
-  const fromRange = range === undefined ? undefined : /^[\^~>=v\s]*(\d+)/.exec(range)?.[1];
-  const fromInstalled = typeof installed?.version === 'string' ? /^(\d+)/.exec(installed.version)?.[1] : undefined;
-  const major = fromRange ?? fromInstalled;
-  return major === undefined ? undefined : Number(major);
-}
 
 function registersUnhandledRejectionHandler(file: SourceFile): boolean {
   if (!file.getFullText().includes('unhandledRejection')) return false;

@@ -4,7 +4,7 @@ import { ask, PromptCancelled } from './prompt.js';
 import { UsageError } from '../errors.js';
 import type { CommandIO } from '../io.js';
 import { findConfigFile, loadConfig, type ScaffoldConfig } from '../linter/config.js';
-import { applyChanges, canPrompt } from '../scaffold/apply.js';
+import { applyChanges, canPrompt, styleGeneratedFiles } from '../scaffold/apply.js';
 import { ChangeSet } from '../scaffold/changes.js';
 import { atTestedRanges, formatCommand, installCommands, missingDependencies } from '../scaffold/install.js';
 import type { PlanOutcome, TaskContext } from '../scaffold/kinds/types.js';
@@ -118,7 +118,9 @@ export async function runAddTask(options: AddTaskOptions, io: CommandIO): Promis
     outcome = planScheduledTask(context, { cron: complete.cron ?? '', engine: complete.engine ?? 'croner' });
   }
 
+  const style = await styleGeneratedFiles(changes);
   const code = applyChanges(changes, options, io);
+  for (const problem of style.problems) io.stderr(`bgtask: ${problem}\n`);
   if (code !== 0 || options.dryRun) return code;
   const wanted = atTestedRanges(outcome.dependencies, outcome.devDependencies);
   const commands = installCommands(project.packageManager, missingDependencies(root, project.packageJson, wanted));

@@ -6,11 +6,12 @@ import { ask, PromptCancelled } from './prompt.js';
 import { UsageError } from '../errors.js';
 import type { CommandIO } from '../io.js';
 import { CONFIG_FILE_NAME, parseConfig, readJsonFile, type ScaffoldConfig } from '../linter/config.js';
-import { applyChanges, canPrompt } from '../scaffold/apply.js';
+import { applyChanges, canPrompt, styleGeneratedFiles } from '../scaffold/apply.js';
 import { ChangeSet } from '../scaffold/changes.js';
-import { atTestedRanges, formatCommand, installCommands, missingDependencies, runInstall, testedRange, type Dependency } from '../scaffold/install.js';
+import { atTestedRanges, bgtaskDependency, formatCommand, installCommands, missingDependencies, recordInstallState, runInstall, type Dependency } from '../scaffold/install.js';
+import { planPackageJsonEdits, readPlannedPackageJson, type PackageJsonEdit } from '../scaffold/package-json.js';
 import { baseTemplates } from '../scaffold/layout.js';
-import { FRAMEWORKS, PACKAGE_MANAGERS, detectProject, type Framework, type PackageJson, type PackageManager, type ProjectInfo } from '../scaffold/project.js';
+import { FRAMEWORKS, PACKAGE_MANAGERS, SUPPORTED_VERSIONS, belowSupportedFloor, detectProject, type Framework, type PackageJson, type PackageManager, type ProjectInfo } from '../scaffold/project.js';
 import { renderTemplate } from '../scaffold/render.js';
 import type { WireResult } from '../scaffold/wire-app.js';
 
@@ -32,6 +33,7 @@ export interface InitOptions {
   dryRun: boolean;
   force: boolean;
   skipInstall: boolean;
+  appFile?: string;
 }
 
 interface Choices {
@@ -163,33 +165,20 @@ function planConfigFile(changes: ChangeSet, existing: ExistingConfig | undefined
 }
 
 /**
- * Adds the `lint:tasks` script, bgtask itself as a devDependency (the script and the `$schema` path
- * need it) and the runtime packages; keeps every script and range the user already has.
+ * Adds the `lint:tasks` script, bgtask itself as a devDependency when it came from the registry, and
+ * the runtime packages; keeps every script and range the user already has, and the file's formatting.
  */
 function planPackageJson(changes: ChangeSet, dependencies: readonly Dependency[]): void {
-  const text = changes.read('package.json') ?? '{}';
-  let json: PackageJson;
-  try {
-    json = JSON.parse(text) as PackageJson;
-  } catch (error) {
-    throw new UsageError(`package.json is not valid JSON (${(error as Error).message}); fix it and run again.`);
-  }
-  const before = structuredClone(json);
+  const { json } = readPlannedPackageJson(changes);
   const declared = { ...json.dependencies, ...json.devDependencies };
-  if (json.scripts?.['lint:tasks'] === undefined) json.scripts = { ...json.scripts, 'lint:tasks': 'bgtask lint' };
+  const edits: PackageJsonEdit[] = [];
+  if (json.scripts?.['lint:tasks'] === undefined) edits.push({ path: ['scripts', 'lint:tasks'], value: 'bgtask lint' });
   for (const dependency of dependencies) {
     if (declared[dependency.name] !== undefined) continue;
-    const field = dependency.dev ? 'devDependencies' : 'dependencies';
-    const entries = { ...json[field], [dependency.name]: dependency.range };
     // npm, pnpm and yarn keep these sorted; so do we.
-    json[field] = Object.fromEntries(Object.entries(entries).sort(([a], [b]) => a.localeCompare(b)));
+    edits.push({ path: [dependency.dev ? 'devDependencies' : 'dependencies', dependency.name], value: dependency.range, sorted: true });
   }
-  if (isDeepStrictEqual(json, before)) {
-    changes.edit('package.json', text);
-    return;
-  }
-  const indent = /^[ \t]+(?=")/m.exec(text)?.[0] ?? '  ';
-  changes.edit('package.json', `${JSON.stringify(json, null, indent)}${text.endsWith('\n') ? '\n' : ''}`);
+  planPackageJsonEdits(changes, edits);
 }
 
 function runScript(manager: PackageManager, script: string): string {
@@ -224,10 +213,26 @@ function parseFlags(options: InitOptions): Partial<Choices> & { runtimeDir?: str
   return flags;
 }
 
+/** The file named by --app-file, as a project-relative posix path; it must exist. */
+function appFileFlag(root: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const path = posix.normalize(value.split('\\').join('/'));
+  if (isAbsolute(value) || path.startsWith('../') || !existsSync(join(root, path))) {
+    throw new UsageError(`--app-file "${value}" is not a file in the project: give the path, relative to the project root, of the file that creates the app (e.g. src/app.ts).`);
+  }
+  return path;
+}
+
+/** Express's body parsers, by call: without one, req.body is undefined in Express 4 and 5. */
+function installsBodyParser(text: string): boolean {
+  return /\.(json|urlencoded)\s*\(/.test(text) || /\bbody-?parser\b/i.test(text);
+}
+
 export async function runInit(options: InitOptions, io: CommandIO): Promise<number> {
   const flags = parseFlags(options);
   const root = resolve(io.cwd, options.cwd);
   const project = detectProject(root, io.env);
+  const chosenAppFile = appFileFlag(root, options.appFile);
   const existing = readExistingConfig(root);
   const previous = existing?.scaffold;
   let choices: Choices;
@@ -240,6 +245,8 @@ export async function runInit(options: InitOptions, io: CommandIO): Promise<numb
     }
     throw error;
   }
+  // Said before anything is written, so the user can stop here.
+  for (const problem of belowSupportedFloor(root, project)) io.stderr(`bgtask: warning: ${problem}\n`);
 
   const sourceDir = previous?.sourceDir ?? project.sourceDir;
   const config: ScaffoldConfig = {
@@ -263,15 +270,26 @@ export async function runInit(options: InitOptions, io: CommandIO): Promise<numb
 
   // ts-morph is loaded only now, so that `bgtask --help` stays fast.
   const [{ planAppWiring }, { planQueuePlumbing }] = await Promise.all([import('../scaffold/wire-app.js'), import('../scaffold/kinds/bullmq.js')]);
-  const wiring = planAppWiring(changes, {
-    framework: config.framework,
-    sourceDir: config.sourceDir,
-    runtimeDir: config.runtimeDir,
-    adapterPath: templates.get(adapterTemplate) ?? '',
-    importSuffix: config.importSuffix,
-    moduleKind: project.moduleKind,
-    appFile: config.appFile,
-  });
+  const wire = (appFile: string | undefined): WireResult =>
+    planAppWiring(changes, {
+      framework: config.framework,
+      sourceDir: config.sourceDir,
+      runtimeDir: config.runtimeDir,
+      adapterPath: templates.get(adapterTemplate) ?? '',
+      importSuffix: config.importSuffix,
+      moduleKind: project.moduleKind,
+      appFile,
+    });
+  let wiring = wire(chosenAppFile ?? config.appFile);
+  if (wiring.status === 'manual' && wiring.candidates !== undefined && wiring.candidates.length > 1 && canPrompt(io, options.yes)) {
+    const picked = await ask<string>({
+      type: 'select',
+      name: 'appFile',
+      message: 'Several files create an app. Which one serves the routes that will add tasks?',
+      choices: wiring.candidates.map((path) => ({ title: path, value: path })),
+    });
+    wiring = wire(picked);
+  }
   // Recorded only while it is the file that creates the app, so add-task and a re-run look there.
   config.appFile = wiring.appFile;
 
@@ -280,13 +298,17 @@ export async function runInit(options: InitOptions, io: CommandIO): Promise<numb
       ? planQueuePlumbing({ project, config, changes }, { bullmq: choices.bullmq, scheduler: choices.scheduler })
       : undefined;
 
-  const hasBgtask = { ...project.packageJson.dependencies, ...project.packageJson.devDependencies }.bgtask !== undefined;
-  const dependencies = [...atTestedRanges(outcome?.dependencies ?? [], outcome?.devDependencies), ...(hasBgtask ? [] : [{ name: 'bgtask', range: testedRange('bgtask'), dev: true }])];
+  const bgtask = bgtaskDependency();
+  const dependencies = [...atTestedRanges(outcome?.dependencies ?? [], outcome?.devDependencies), ...(bgtask === undefined ? [] : [bgtask])];
   planPackageJson(changes, dependencies);
   planConfigFile(changes, existing, scaffoldSection(config));
+  const style = await styleGeneratedFiles(changes);
 
+  const restoreInstallState = options.dryRun ? undefined : recordInstallState(root);
   const code = applyChanges(changes, { dryRun: options.dryRun, force: options.force }, io);
   if (code !== 0) return code;
+  io.stdout(`\n${detectionSummary(project, config, style.describe)}\n`);
+  for (const problem of style.problems) io.stderr(`bgtask: ${problem}\n`);
   const note = wiringNote(wiring);
   if (note !== '') io.stdout(note);
 
@@ -300,19 +322,40 @@ export async function runInit(options: InitOptions, io: CommandIO): Promise<numb
   if (commands.length > 0 && !options.skipInstall) {
     const failure = runInstall(root, commands, io);
     if (failure !== undefined) {
-      io.stderr(`bgtask: \`${failure.failed}\` failed (${failure.reason}). The files above are written; run it yourself to finish.\n`);
+      changes.rollback();
+      restoreInstallState?.();
+      io.stderr(
+        `bgtask: \`${failure.failed}\` failed (${failure.errorLine ?? failure.reason}). Every file bgtask wrote or changed is back as it was: ` +
+          'fix the install (registry, network, versions) and run bgtask init again, or pass --skip-install to install yourself.\n',
+      );
       return 1;
     }
   }
 
+  const appText = wiring.appFile === undefined ? undefined : changes.read(wiring.appFile);
   const next = [
     `In a handler: ${HANDLER_USAGE[config.framework]}`,
+    ...(config.framework === 'express' && appText !== undefined && !installsBodyParser(appText)
+      ? [`${wiring.appFile ?? 'The app'} installs no body parser, so req.body is undefined (Express ${project.expressMajor ?? 5}): add app.use(express.json()) before the routes that read JSON.`]
+      : []),
     `bgtask add-task send-receipt --kind ${config.bullmq === true ? 'bullmq' : 'in-process'}`,
     ...(outcome?.nextSteps ?? []),
+    ...(bgtask === undefined ? [`bgtask is not added to devDependencies: this copy runs from ${REPO_HINT}; the lint:tasks script needs \`bgtask\` on PATH.`] : []),
     runScript(choices.packageManager, 'lint:tasks'),
   ];
   io.stdout(`\nNext:\n${next.map((line) => `  ${line}\n`).join('')}`);
+  io.stdout(`\n${SUPPORTED_VERSIONS}\n`);
   return 0;
+}
+
+const REPO_HINT = 'a checkout or a link, not a registry install';
+
+/** One line of what bgtask found, so a wrong guess is visible at once. */
+function detectionSummary(project: ProjectInfo, config: ScaffoldConfig, style: string): string {
+  const framework = config.framework === 'express' ? `Express ${project.expressMajor ?? '(version unknown)'}` : config.framework === 'fastify' ? 'Fastify' : 'Hono';
+  const modules = `${project.moduleKind === 'esm' ? 'ES modules' : 'CommonJS'}, relative imports ${config.importSuffix === '' ? 'without an extension' : 'ending in .js'}`;
+  const tests = project.testRunner.kind === 'node' ? 'node:test' : project.testRunner.kind === 'jest' ? `jest (${project.testRunner.globals === 'import' ? '@jest/globals' : 'globals'})` : 'vitest';
+  return `Detected: ${framework}; ${modules}; tests: ${tests}; style: ${style}; package manager: ${project.packageManager}.`;
 }
 
 export function initCommand(io: CommandIO, setExitCode: (code: number) => void): Command {
@@ -330,6 +373,7 @@ export function initCommand(io: CommandIO, setExitCode: (code: number) => void):
     .option('--dry-run', 'print what would be written, write nothing', false)
     .option('-f, --force', 'overwrite files that differ', false)
     .option('--skip-install', 'do not install dependencies; print the command instead', false)
+    .option('--app-file <path>', 'the file that creates the app, when bgtask finds several (default: detected)')
     .action(async (flags: InitOptions) => {
       setExitCode(await runInit(flags, io));
     });

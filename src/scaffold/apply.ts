@@ -1,5 +1,23 @@
 import type { CommandIO } from '../io.js';
 import { formatPlan, type ChangeSet } from './changes.js';
+import { GENERATED_HEADER } from './render.js';
+
+const STYLED = /\.(?:[cm]?ts|tsx)$/;
+
+/**
+ * Runs the project's own formatter and lint fixes (Biome, Prettier, ESLint; else .editorconfig) on
+ * bgtask's files in the change set, in memory: a re-run then plans the same text and writes nothing.
+ * The user's own files that bgtask edits (the app file) are left as the edit made them.
+ */
+export async function styleGeneratedFiles(changes: ChangeSet): Promise<{ describe: string; problems: string[] }> {
+  const { applyProjectStyle, detectStyle } = await import('./style.js');
+  const style = detectStyle(changes.root);
+  const files = changes.plannedFiles((contents) => contents.startsWith(GENERATED_HEADER)).filter((file) => STYLED.test(file.path));
+  if (files.length === 0 || style.tools.length === 0) return { describe: style.describe, problems: [] };
+  const styled = await applyProjectStyle(changes.root, style, files);
+  for (const file of styled.files) changes.replace(file.path, file.contents);
+  return { describe: style.describe, problems: styled.problems };
+}
 
 export interface ApplyOptions {
   dryRun: boolean;

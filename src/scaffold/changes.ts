@@ -25,6 +25,8 @@ interface Pending {
  */
 export class ChangeSet {
   private readonly pending = new Map<string, Pending>();
+  /** What the last commit() replaced (undefined: the file did not exist) and the folders it made, for rollback(). */
+  private committed: { previous: Map<string, Buffer | undefined>; createdDirs: string[] } | undefined;
 
   constructor(readonly root: string) {}
 
@@ -54,6 +56,22 @@ export class ChangeSet {
     const previous = this.pending.get(target);
     // Editing a file this run also generates keeps it a generated file.
     this.pending.set(target, { contents, mode: previous?.mode ?? 'edit' });
+  }
+
+  /** Planned files whose text satisfies `wanted` (bgtask's own files, say), project-relative, in path order. */
+  plannedFiles(wanted: (contents: string) => boolean): { path: string; contents: string }[] {
+    return [...this.pending.entries()]
+      .filter(([, { contents }]) => wanted(contents))
+      .map(([target, { contents }]) => ({ path: relative(this.root, target).split(sep).join('/'), contents }))
+      .sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  /** Replaces the planned text of a file already in the set, keeping how it was planned (a restyled file stays generated). */
+  replace(path: string, contents: string): void {
+    const target = this.absolute(path);
+    const planned = this.pending.get(target);
+    if (planned === undefined) throw new Error(`bgtask bug: ${path} is not planned`);
+    this.pending.set(target, { ...planned, contents });
   }
 
   /** What would happen to each path, in path order. */
@@ -102,8 +120,26 @@ export class ChangeSet {
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
       throw new UsageError(`Cannot write ${relative(this.root, current) || current} (${code}); nothing was written. Check that its directory is writable and is not a file.`);
     }
+    const previous = new Map<string, Buffer | undefined>();
+    for (const { target } of staged) previous.set(target, existsSync(target) ? readFileSync(target) : undefined);
     for (const { temp, target } of staged) renameSync(temp, target);
+    this.committed = { previous, createdDirs };
     return plan;
+  }
+
+  /**
+   * Puts back what the last commit() wrote, for a step after it that failed (the install): changed
+   * files get their old text, created files and the folders made for them are removed.
+   */
+  rollback(): void {
+    if (this.committed === undefined) return;
+    const { previous, createdDirs } = this.committed;
+    for (const [target, text] of previous) {
+      if (text === undefined) rmSync(target, { force: true });
+      else writeFileSync(target, text);
+    }
+    for (const dir of [...createdDirs].reverse()) rmSync(dir, { recursive: true, force: true });
+    this.committed = undefined;
   }
 }
 

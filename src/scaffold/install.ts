@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CommandIO } from '../io.js';
 import { installCommand, type PackageJson, type PackageManager } from './project.js';
 
@@ -24,6 +25,18 @@ export function testedRange(name: string): string {
   if (declared === undefined) throw new Error(`bgtask bug: no tested version of ${name}`);
   const version = /\d+\.\d+\.\d+/.exec(declared)?.[0];
   return version === undefined ? declared : `^${version}`;
+}
+
+/**
+ * bgtask itself as a devDependency (the `lint:tasks` script and bgtask.json's `$schema` use it), when
+ * this bgtask was installed from the registry (npx, a global or a project install put it under a
+ * node_modules folder). A bgtask run from a checkout or a link is not a version the registry can
+ * give the project, and an install that asks for it would fail.
+ */
+export function bgtaskDependency(): Dependency | undefined {
+  const packageDir = fileURLToPath(new URL('../..', import.meta.url));
+  if (!packageDir.includes(`${sep}node_modules${sep}`)) return undefined;
+  return { name: 'bgtask', range: testedRange('bgtask'), dev: true };
 }
 
 /**
@@ -67,7 +80,7 @@ export function formatCommand(command: readonly string[]): string {
  * Runs the install commands in the project root, one after another, forwarding their output.
  * Returns the command that failed, or undefined when all succeeded.
  */
-export function runInstall(root: string, commands: readonly string[][], io: CommandIO): { failed: string; reason: string } | undefined {
+export function runInstall(root: string, commands: readonly string[][], io: CommandIO): { failed: string; reason: string; errorLine?: string } | undefined {
   const windows = process.platform === 'win32';
   for (const command of commands) {
     const printable = formatCommand(command);
@@ -83,7 +96,33 @@ export function runInstall(root: string, commands: readonly string[][], io: Comm
       const code = (result.error as NodeJS.ErrnoException).code;
       return { failed: printable, reason: code === 'ENOENT' ? `${program} is not installed or not on PATH` : result.error.message };
     }
-    if (result.status !== 0) return { failed: printable, reason: result.signal === null ? `exit code ${result.status}` : `killed by ${result.signal}` };
+    if (result.status !== 0) {
+      return { failed: printable, reason: result.signal === null ? `exit code ${result.status}` : `killed by ${result.signal}`, errorLine: installerErrorLine(`${result.stderr}\n${result.stdout}`) };
+    }
   }
   return undefined;
+}
+
+/** The installer's own first error line (npm's `npm error …`, pnpm's `ERR_PNPM_…`, yarn's `error …`), else its last line. */
+export function installerErrorLine(output: string): string | undefined {
+  const lines = output.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  const first = lines.find((line) => /^(npm error|npm ERR!|ERR_PNPM_|\S*ERR_PNPM_|error\b|YN\d+: .*error|\u2009?ERROR)/i.test(line) && !/^npm error (A complete log|$)/i.test(line));
+  return first ?? lines.at(-1);
+}
+
+// What a package manager may write at the project's root besides package.json.
+const INSTALL_STATE_FILES = ['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'yarn.lock', 'bun.lockb', 'bun.lock'];
+
+/**
+ * Takes note of what an install may change at the project's root (the lockfiles, node_modules
+ * appearing, new files); the returned function puts it back after a failed install.
+ */
+export function recordInstallState(root: string): () => void {
+  const before = new Set(readdirSync(root));
+  const saved = new Map<string, Buffer>();
+  for (const name of INSTALL_STATE_FILES) if (before.has(name)) saved.set(name, readFileSync(join(root, name)));
+  return () => {
+    for (const [name, contents] of saved) writeFileSync(join(root, name), contents);
+    for (const name of readdirSync(root)) if (!before.has(name)) rmSync(join(root, name), { recursive: true, force: true });
+  };
 }

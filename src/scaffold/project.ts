@@ -1,8 +1,11 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { globSync } from 'tinyglobby';
 import type { ts } from 'ts-morph';
+import { dependencyRange } from '../analysis/manifest.js';
 import { UsageError } from '../errors.js';
 import { parseTsconfig, readJsonFile } from '../linter/config.js';
+import { GENERATED_HEADER } from './render.js';
 import { typescript } from '../typescript.js';
 
 export const FRAMEWORKS = ['express', 'fastify', 'hono'] as const;
@@ -28,11 +31,22 @@ export interface ProjectInfo {
   framework: Framework | undefined;
   packageManager: PackageManager;
   moduleKind: 'esm' | 'cjs';
-  /** What relative imports end with: `.js` under NodeNext/Node16 resolution, nothing under bundler or node10. */
+  /** What relative imports end with at run time: the project's own convention, else `.js` in ES modules, nothing in CommonJS. */
   importSuffix: '.js' | '';
   /** `src` when the project has one, else the root. */
   sourceDir: string;
+  /** Express's major version (the declared range, else the installed copy), when the project depends on Express. */
+  expressMajor: number | undefined;
+  /** What runs the project's tests, and so what generated tests import. */
+  testRunner: TestRunner;
 }
+
+/**
+ * The project's test runner. Jest's functions are imported from `@jest/globals` or are globals
+ * (`@types/jest`), as the project's own tests have them; node:test runs TypeScript through the
+ * project's runner (tsx, ts-node, or Node's own type stripping).
+ */
+export type TestRunner = { kind: 'vitest' } | { kind: 'jest'; globals: 'import' | 'ambient' } | { kind: 'node'; typescriptRunner: 'tsx' | 'ts-node' };
 
 const LOCKFILES: [string, PackageManager][] = [
   ['pnpm-lock.yaml', 'pnpm'],
@@ -71,29 +85,114 @@ export function readTsconfig(root: string): ts.ParsedCommandLine | undefined {
   return existsSync(path) ? parseTsconfig(path) : undefined;
 }
 
-function importSuffixFor(root: string): '.js' | '' {
+// Enough files to see a convention; a big project's first few hundred say as much as all of them.
+const CONVENTION_SAMPLE = 300;
+const RELATIVE_SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm;
+const SOURCE_IGNORE = ['**/node_modules/**', '**/dist/**', '**/build/**', '**/coverage/**', '**/*.d.ts'];
+
+/** How the project's own source writes relative imports: `.js`, extensionless, or no relative imports to tell. */
+function sourceConvention(root: string, sourceDir: string): '.js' | '' | undefined {
+  const files = globSync(['**/*.{ts,mts,cts,tsx}'], { cwd: posix.join(root.split('\\').join('/'), sourceDir), ignore: SOURCE_IGNORE, followSymbolicLinks: false });
+  let withJs = 0;
+  let bare = 0;
+  for (const file of files.sort().slice(0, CONVENTION_SAMPLE)) {
+    const text = readFileSync(join(root, sourceDir, file), 'utf8');
+    // bgtask's own files follow whatever it was told before; they are not the project's convention.
+    if (text.startsWith(GENERATED_HEADER)) continue;
+    for (const match of text.matchAll(RELATIVE_SPECIFIER)) {
+      const specifier = match[1] ?? '';
+      if (/\.[cm]?js$/.test(specifier)) withJs += 1;
+      else if (!/\.[a-z]+$/i.test(specifier.split('/').at(-1) ?? '')) bare += 1;
+    }
+  }
+  if (withJs === 0 && bare === 0) return undefined;
+  return withJs >= bare ? '.js' : '';
+}
+
+/**
+ * What relative import specifiers need at run time. The project's own source decides when it has
+ * relative imports: its build and test runner already work with them. Otherwise `.js` in an ES
+ * module package (Node's ESM loader requires extensions; tsc, tsx, esbuild, tsup and Vite all map
+ * `.js` to the `.ts` file) and nothing in CommonJS, where require() finds the file and jest's
+ * resolver would not map `.js` to `.ts`.
+ */
+function importSuffixFor(root: string, sourceDir: string, moduleKind: 'esm' | 'cjs'): '.js' | '' {
+  const convention = sourceConvention(root, sourceDir);
+  if (convention !== undefined) return convention;
   const parsed = readTsconfig(root);
-  if (parsed === undefined) return '.js';
-  const { ModuleKind, ModuleResolutionKind } = typescript();
-  const resolution = parsed.options.moduleResolution;
-  const module = parsed.options.module;
-  const nodeStyle =
-    resolution === ModuleResolutionKind.Node16 ||
-    resolution === ModuleResolutionKind.NodeNext ||
-    (resolution === undefined && (module === ModuleKind.Node16 || module === ModuleKind.NodeNext || module === ModuleKind.Node18));
-  return nodeStyle ? '.js' : '';
+  const { ModuleKind } = typescript();
+  const module = parsed?.options.module;
+  // A CommonJS package whose tsconfig says NodeNext still emits ESM for .mts; .ts stays CommonJS.
+  if (moduleKind === 'esm' || module === ModuleKind.ES2015 || module === ModuleKind.ES2020 || module === ModuleKind.ES2022 || module === ModuleKind.ESNext) {
+    return moduleKind === 'esm' ? '.js' : '';
+  }
+  return '';
+}
+
+/** The major version the project runs of a package: the installed copy, else its declared range. */
+export function installedMajor(root: string, packageJson: PackageJson, name: string): number | undefined {
+  const manifest = join(root, 'node_modules', name, 'package.json');
+  if (existsSync(manifest)) {
+    const version = (readJsonFile(manifest) as { version?: unknown } | null)?.version;
+    const major = typeof version === 'string' ? /^(\d+)/.exec(version)?.[1] : undefined;
+    if (major !== undefined) return Number(major);
+  }
+  const range = dependencyRange(packageJson, name);
+  const major = range === undefined ? undefined : /^[\^~>=v\s]*(\d+)/.exec(range)?.[1];
+  return major === undefined ? undefined : Number(major);
+}
+
+function declares(packageJson: PackageJson, name: string): boolean {
+  return dependencyRange(packageJson, name) !== undefined;
+}
+
+/** What imports the project's existing test files take their `describe`/`it` from. */
+function testImports(root: string, sourceDirs: readonly string[]): string {
+  const files = globSync(
+    sourceDirs.flatMap((dir) => [`${dir === '.' ? '' : `${dir}/`}**/*.{test,spec}.{ts,mts,cts,tsx}`, `${dir === '.' ? '' : `${dir}/`}**/__tests__/**/*.{ts,mts,cts,tsx}`]),
+    { cwd: root.split('\\').join('/'), ignore: SOURCE_IGNORE, followSymbolicLinks: false },
+  );
+  return files
+    .sort()
+    .slice(0, 20)
+    .map((file) => readFileSync(join(root, file), 'utf8'))
+    .join('\n');
+}
+
+/**
+ * vitest or jest when the project uses one (when it has both, the one its `test` script runs),
+ * else node:test, which needs nothing installed.
+ */
+export function detectTestRunner(root: string, packageJson: PackageJson): TestRunner {
+  const testScript = packageJson.scripts?.test ?? '';
+  const hasConfig = (tool: string) => globSync([`${tool}.config.{ts,mts,cts,js,mjs,cjs,json}`], { cwd: root.split('\\').join('/') }).length > 0;
+  const vitest = declares(packageJson, 'vitest') || hasConfig('vitest');
+  const jest = declares(packageJson, 'jest') || hasConfig('jest') || packageJson.jest !== undefined;
+  const useJest = jest && (!vitest || /\bjest\b/.test(testScript));
+  if (useJest) {
+    const existing = testImports(root, ['.']);
+    const importsGlobals = /from\s*['"]@jest\/globals['"]/.test(existing);
+    const ambient = !importsGlobals && (declares(packageJson, '@types/jest') || /^\s*(describe|it|test)\(/m.test(existing));
+    return { kind: 'jest', globals: ambient ? 'ambient' : 'import' };
+  }
+  if (vitest) return { kind: 'vitest' };
+  return { kind: 'node', typescriptRunner: declares(packageJson, 'ts-node') && !declares(packageJson, 'tsx') ? 'ts-node' : 'tsx' };
 }
 
 export function detectProject(root: string, env: Readonly<Record<string, string | undefined>>): ProjectInfo {
   const packageJson = readPackageJson(root);
+  const moduleKind = packageJson.type === 'module' ? 'esm' : 'cjs';
+  const sourceDir = existsSync(join(root, 'src')) ? 'src' : '.';
   return {
     root,
     packageJson,
     framework: detectFramework(packageJson),
     packageManager: detectPackageManager(root, env),
-    moduleKind: packageJson.type === 'module' ? 'esm' : 'cjs',
-    importSuffix: importSuffixFor(root),
-    sourceDir: existsSync(join(root, 'src')) ? 'src' : '.',
+    moduleKind,
+    importSuffix: importSuffixFor(root, sourceDir, moduleKind),
+    sourceDir,
+    expressMajor: declares(packageJson, 'express') ? installedMajor(root, packageJson, 'express') : undefined,
+    testRunner: detectTestRunner(root, packageJson),
   };
 }
 
@@ -102,4 +201,55 @@ export function installCommand(manager: PackageManager, packages: string[], dev 
   const verb = manager === 'npm' ? 'install' : 'add';
   const devFlag = dev ? (manager === 'npm' ? '--save-dev' : '-D') : undefined;
   return [manager, verb, ...(devFlag === undefined ? [] : [devFlag]), ...packages];
+}
+
+/**
+ * The oldest toolchain the generated code is type-checked and run on (test/starters: TypeScript
+ * 4.9 with lib es2017 and @types/node 16, on Node 18's APIs). Below it the code may still work, but
+ * nobody has checked.
+ */
+export const SUPPORTED_FLOOR = { typescript: [4, 9], libYear: 2017, typesNode: 16, node: 18 } as const;
+export const SUPPORTED_VERSIONS =
+  'The generated code supports TypeScript 4.9 or later, tsconfig lib/target es2017 or later, @types/node 16 or later, and Node.js 18 or later.';
+
+/** The ECMAScript year a tsconfig's lib list (or, without one, its target) gives the project's types. */
+function libYear(options: ts.CompilerOptions): number | undefined {
+  const names = options.lib?.map((file) => file.replace(/^lib\./, '').replace(/\.d\.ts$/, '').toLowerCase());
+  if (names !== undefined) {
+    const years = names.map((name) => (name.startsWith('esnext') ? 9999 : /^es(\d{4})/.exec(name)?.[1] ?? (/^es(5|6)$/.exec(name) ? (name === 'es6' ? '2015' : '2009') : undefined))).filter((year) => year !== undefined);
+    return years.length === 0 ? undefined : Math.max(...years.map(Number));
+  }
+  const { ScriptTarget } = typescript();
+  const target = options.target;
+  if (target === undefined) return undefined;
+  if (target === ScriptTarget.ESNext) return 9999;
+  const name = ScriptTarget[target];
+  const year = /^ES(\d{4})$/.exec(name ?? '')?.[1];
+  return year === undefined ? (target === ScriptTarget.ES2015 ? 2015 : 2009) : Number(year);
+}
+
+/** What the project runs below SUPPORTED_FLOOR, one sentence each; empty when nothing is. */
+export function belowSupportedFloor(root: string, project: Pick<ProjectInfo, 'packageJson'>): string[] {
+  const problems: string[] = [];
+  const installed = (name: string): string | undefined => {
+    const manifest = join(root, 'node_modules', name, 'package.json');
+    const version = existsSync(manifest) ? (readJsonFile(manifest) as { version?: unknown } | null)?.version : undefined;
+    return typeof version === 'string' ? version : undefined;
+  };
+  const typescriptVersion = installed('typescript');
+  const [major = 0, minor = 0] = (typescriptVersion ?? '').split('.').map(Number);
+  const [floorMajor, floorMinor] = SUPPORTED_FLOOR.typescript;
+  if (typescriptVersion !== undefined && (major < floorMajor || (major === floorMajor && minor < floorMinor))) {
+    problems.push(`this project has TypeScript ${typescriptVersion}; the generated code needs ${floorMajor}.${floorMinor} or later (it uses \`satisfies\`): upgrade typescript first.`);
+  }
+  const options = readTsconfig(root)?.options;
+  const year = options === undefined ? undefined : libYear(options);
+  if (year !== undefined && year < SUPPORTED_FLOOR.libYear) {
+    problems.push(`tsconfig.json's lib/target is es${year === 2009 ? 5 : year}; the generated code uses es${SUPPORTED_FLOOR.libYear} APIs: raise "lib" (or "target") to es${SUPPORTED_FLOOR.libYear} or later.`);
+  }
+  const typesNode = installedMajor(root, project.packageJson as PackageJson, '@types/node');
+  if (typesNode !== undefined && typesNode < SUPPORTED_FLOOR.typesNode) {
+    problems.push(`this project has @types/node ${typesNode}; the generated code is checked against ${SUPPORTED_FLOOR.typesNode} or later: upgrade @types/node.`);
+  }
+  return problems;
 }

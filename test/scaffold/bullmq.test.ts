@@ -122,11 +122,12 @@ describe('planQueuePlumbing', () => {
   };
   const workerScript = (changes: ChangeSet): unknown => (JSON.parse(changes.read('package.json') ?? '{}') as { scripts?: Record<string, string> }).scripts?.worker;
 
-  it('runs the compiled worker where the tsconfig emits to an outDir, and says to build first', () => {
+  it('runs the compiled worker where the build script runs tsc to an outDir, and says to build first', () => {
     const tsconfig = { compilerOptions: { module: 'NodeNext', strict: true, outDir: 'dist' }, include: ['src'] };
-    const { changes, nextSteps, devDependencies } = plan({ 'tsconfig.json': JSON.stringify(tsconfig) });
+    const pkg = { name: 'api', type: 'module', scripts: { build: 'tsc', start: 'node dist/index.js' }, dependencies: { express: '^5.1.0' } };
+    const { changes, nextSteps, devDependencies } = plan({ 'tsconfig.json': JSON.stringify(tsconfig), 'package.json': JSON.stringify(pkg) });
     expect(workerScript(changes)).toBe('node dist/worker.js');
-    expect(nextSteps).toContain('The worker script runs dist/worker.js: build the project (tsc) before `npm run worker`.');
+    expect(nextSteps).toContain('The worker script runs dist/worker.js: build the project (`npm run build`, tsc) before `npm run worker`.');
     expect(devDependencies).toEqual([]);
   });
 

@@ -8,7 +8,7 @@ import { UsageError } from '../../src/errors.js';
 import { parseRoute } from '../../src/scaffold/kinds/in-process.js';
 import { baseTemplates } from '../../src/scaffold/layout.js';
 import { GENERATED_HEADER, renderTemplate } from '../../src/scaffold/render.js';
-import { nestedEnv, REPO_ROOT, runCli } from '../helpers/cli.js';
+import { nestedEnv, REPO_ROOT, runCli, runNodeScript } from '../helpers/cli.js';
 import { createFixtureProject, type FixtureFramework } from '../helpers/fixture-project.js';
 import { makeTempDir } from '../helpers/temp-dirs.js';
 
@@ -380,16 +380,23 @@ describe('add-task --kind in-process: files, conflicts and bad input', () => {
     expect(result.stdout).toContain('Import auditLog from src/tasks/audit-log.ts');
   });
 
-  it('says how to install vitest when package.json does not list it', () => {
+  it('writes a node:test test where the project has no test runner, and it passes under tsx', async () => {
     const { root } = scaffoldedProject({
       framework: 'hono',
-      files: { 'package.json': JSON.stringify({ name: 'no-vitest', type: 'module', dependencies: { hono: '^4.13.19' } }), 'pnpm-lock.yaml': '' },
+      files: { 'package.json': JSON.stringify({ name: 'no-test-runner', type: 'module', dependencies: { hono: '^4.13.19' } }), 'pnpm-lock.yaml': '' },
     });
     const result = addTask(root, 'send-receipt', '--kind', 'in-process', '--yes');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('pnpm add -D vitest');
-    expect(result.stdout).toContain('pnpm exec vitest run src/tasks/send-receipt.test.ts');
+    // node:test needs nothing installed but a TypeScript runner; never a second test framework.
+    expect(result.stdout).toContain('The test runs on node:test through tsx: pnpm add -D tsx');
+    expect(result.stdout).toContain('pnpm exec tsx --test src/tasks/send-receipt.test.ts');
+    expect(result.stdout).not.toContain('vitest');
     expect(result.stdout).toContain('c.var.backgroundTasks.addTask(sendReceipt, { id })');
+    const test = readFileSync(join(root, 'src/tasks/send-receipt.test.ts'), 'utf8');
+    expect(test).toMatch(/^import \{ describe, it \} from 'node:test';$/m);
+    const run = await runNodeScript(['--import', 'tsx', '--test', 'src/tasks/send-receipt.test.ts'], root);
+    expect(run.output).toMatch(/# pass [1-9]/);
+    expect(run.code, run.output).toBe(0);
   });
 
   it('refuses to overwrite a file that differs, writing nothing, until --force', () => {

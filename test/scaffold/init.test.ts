@@ -126,7 +126,9 @@ describe.each(['express', 'fastify', 'hono'] as const)('bgtask init in a %s proj
     expect(first.stdout).toMatch(/^UPDATE +src\/app\.ts/m);
     expect(first.stdout).toMatch(/^CREATE +src\/background\/tasks\.ts/m);
     expect(first.stdout).toMatch(new RegExp(`^CREATE +src/background/${framework}\\.ts`, 'm'));
-    expect(first.stdout).toContain(`Install the new dependencies with:\n  npm install --save-dev "bgtask@^${OWN_VERSION}"\n`);
+    // Nothing to install without BullMQ, and this bgtask runs from a checkout, which no registry has.
+    expect(first.stdout).not.toContain('Install the new dependencies');
+    expect(first.stdout).toContain('bgtask is not added to devDependencies: this copy runs from a checkout or a link');
 
     expect(readJson(root, 'bgtask.json')).toEqual({
       $schema: './node_modules/bgtask/bgtask.schema.json',
@@ -143,7 +145,7 @@ describe.each(['express', 'fastify', 'hono'] as const)('bgtask init in a %s proj
     });
     const pkg = readJson(root, 'package.json') as { scripts: Record<string, string>; devDependencies: Record<string, string>; dependencies: Record<string, string> };
     expect(pkg.scripts).toEqual({ test: 'vitest run', 'lint:tasks': 'bgtask lint' });
-    expect(pkg.devDependencies.bgtask).toBe(`^${OWN_VERSION}`);
+    expect(pkg.devDependencies.bgtask).toBeUndefined();
     expect(Object.keys(pkg.dependencies)).toEqual([framework]);
 
     for (const file of ['src/background/tasks.ts', `src/background/${framework}.ts`]) expect(read(root, file).split('\n')[0]).toBe(HEADER);
@@ -216,13 +218,13 @@ describe('bgtask init --dry-run', () => {
   it('prints the plan and the NOTE, and writes nothing', () => {
     const root = createFixtureProject({ framework: 'hono' });
     const before = snapshot(root);
-    const result = init(root, '--dry-run', '--yes', '--no-bullmq');
+    const result = init(root, '--dry-run', '--yes', '--bullmq');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^CREATE +bgtask\.json \(\d+ bytes\)$/m);
     expect(result.stdout).toMatch(/^UPDATE +src\/app\.ts \(\d+ bytes\)$/m);
     expect(result.stdout).toMatch(/^CREATE +src\/background\/hono\.ts/m);
     expect(result.stdout).toContain('NOTE: The "--dry-run" option means no changes were made.');
-    expect(result.stdout).toContain(`Would then install the new dependencies with:\n  npm install --save-dev "bgtask@^${OWN_VERSION}"`);
+    expect(result.stdout).toContain('Would then install the new dependencies with:\n  npm install "bullmq@^6.7.0" "ioredis@^6.0.0"');
     expect(snapshot(root)).toEqual(before);
   });
 });
@@ -285,7 +287,7 @@ describe('bgtask init in CommonJS projects', () => {
     expect(tsc(root)).toEqual({ code: 0, output: '' });
   }, 60_000);
 
-  it('keeps .js under NodeNext, and prints the Fastify lines where top-level await is unavailable', () => {
+  it('writes extensionless imports under NodeNext too, and prints the Fastify lines where top-level await is unavailable', () => {
     const root = createFixtureProject({ framework: 'fastify', moduleType: 'commonjs' });
     const app = read(root, 'src/app.ts');
     const result = init(root, '--yes', '--skip-install');
@@ -294,11 +296,12 @@ describe('bgtask init in CommonJS projects', () => {
     expect(result.stdout).not.toMatch(/src\/app\.ts \(/);
     expect(result.stdout).toContain(
       'bgtask did not edit your app: src/app.ts cannot use await where the app is created (CommonJS, or a function that is not async). Add these lines to src/app.ts:\n' +
-        "  import { backgroundTasks } from './background/fastify.js';\n" +
+        "  import { backgroundTasks } from './background/fastify';\n" +
         '  await app.register(backgroundTasks);',
     );
-    expect(read(root, 'src/background/fastify.ts')).toContain(`from './tasks.js';`);
-    expect(readJson(root, 'bgtask.json')).toMatchObject({ scaffold: { importSuffix: '.js', appFile: 'src/app.ts' } });
+    // CommonJS: require() finds the file without an extension, and jest's resolver would not map .js to .ts.
+    expect(read(root, 'src/background/fastify.ts')).toContain(`from './tasks';`);
+    expect(readJson(root, 'bgtask.json')).toMatchObject({ scaffold: { importSuffix: '', appFile: 'src/app.ts' } });
     expect(tsc(root)).toEqual({ code: 0, output: '' });
   }, 60_000);
 });
@@ -311,26 +314,33 @@ describe('bgtask init installing dependencies', () => {
     bin = makeTempDir('fake-pm-');
     log = join(bin, 'calls.log');
     // A stand-in for pnpm that records where and how it was run (a real install would need the network).
-    writeFileSync(join(bin, 'pnpm'), `#!/bin/sh\necho "$PWD|$*" >> "${log}"\nexit "\${FAKE_PNPM_EXIT:-0}"\n`);
+    writeFileSync(
+      join(bin, 'pnpm'),
+      `#!/bin/sh\necho "$PWD|$*" >> "${log}"\nif [ -n "$FAKE_PNPM_EXIT" ]; then echo "progress: resolved 1" >&2; echo " ERR_PNPM_FETCH_404  GET https://registry.example/bullmq: Not Found - 404" >&2; echo "pnpm-lock.yaml half-written" > pnpm-lock.yaml; exit "$FAKE_PNPM_EXIT"; fi\n`,
+    );
     chmodSync(join(bin, 'pnpm'), 0o755);
   });
 
   it('runs the package manager the lockfile names, in the project root', () => {
     const root = createFixtureProject({ framework: 'hono', files: { 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" } });
-    const result = runCli(['init', '--cwd', root, '--yes'], { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    const result = runCli(['init', '--cwd', root, '--yes', '--bullmq'], { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`$ pnpm add -D "bgtask@^${OWN_VERSION}"`);
+    expect(result.stdout).toContain('$ pnpm add "bullmq@^6.7.0" "ioredis@^6.0.0"');
     expect(result.stdout).toContain('pnpm lint:tasks');
-    expect(readFileSync(log, 'utf8').trim().split('\n').at(-1)).toBe(`${root}|add -D bgtask@^${OWN_VERSION}`);
+    expect(readFileSync(log, 'utf8').trim().split('\n').at(-2)).toBe(`${root}|add bullmq@^6.7.0 ioredis@^6.0.0`);
   });
 
-  it('exits 1 naming the command when the install fails, with the files written', () => {
-    const root = createFixtureProject({ framework: 'hono' });
-    const result = runCli(['init', '--cwd', root, '--yes', '--package-manager', 'pnpm'], { env: { PATH: `${bin}:${process.env.PATH ?? ''}`, FAKE_PNPM_EXIT: '3' } });
+  it('exits 1 with the installer\'s error line when the install fails, and puts every file back', () => {
+    const root = createFixtureProject({ framework: 'hono', files: { 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" } });
+    const before = snapshot(root);
+    const result = runCli(['init', '--cwd', root, '--yes', '--bullmq'], { env: { PATH: `${bin}:${process.env.PATH ?? ''}`, FAKE_PNPM_EXIT: '3' } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`bgtask: \`pnpm add -D "bgtask@^${OWN_VERSION}"\` failed (exit code 3). The files above are written; run it yourself to finish.`);
-    expect(existsSync(join(root, 'bgtask.json'))).toBe(true);
+    expect(result.stderr).toContain(
+      'bgtask: `pnpm add "bullmq@^6.7.0" "ioredis@^6.0.0"` failed (ERR_PNPM_FETCH_404  GET https://registry.example/bullmq: Not Found - 404). Every file bgtask wrote or changed is back as it was',
+    );
+    // package.json, the lockfile the installer half-wrote, the app file, and no generated file or folder left.
+    expect(snapshot(root)).toEqual(before);
   });
 });
 
@@ -353,7 +363,7 @@ describe('bgtask init with BullMQ and a scheduler', () => {
     expect(pkg.devDependencies.tsx).toMatch(/^\^4\.\d+\.\d+$/);
     expect(readJson(root, 'bgtask.json')).toMatchObject({ scaffold: { bullmq: true, scheduler: 'croner' } });
     expect(result.stdout).toContain('npm install "bullmq@^6.7.0" "croner@^11.0.1" "ioredis@^6.0.0"');
-    expect(result.stdout).toContain(`npm install --save-dev "tsx@${pkg.devDependencies.tsx}" "bgtask@^${OWN_VERSION}"`);
+    expect(result.stdout).toContain(`npm install --save-dev "tsx@${pkg.devDependencies.tsx}"\n`);
     expect(existsSync(join(root, 'src/background/redis.ts'))).toBe(true);
     expect(existsSync(join(root, 'src/worker.ts'))).toBe(true);
   });

@@ -1,16 +1,17 @@
-import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
-import { UsageError } from '../../errors.js';
+import { posix } from 'node:path';
 import type { ScaffoldConfig } from '../../linter/config.js';
 import type { ChangeSet } from '../changes.js';
 import { baseTemplates, taskVariables, workerEntryPath } from '../layout.js';
 import { importPath, renderTemplate, type TemplateMap, type TemplateVariables } from '../render.js';
-import { readTsconfig, type PackageJson, type ProjectInfo } from '../project.js';
+import { planWorkerBuild } from '../build.js';
+import { planPackageJsonEdits, readPlannedPackageJson, type PackageJsonEdit } from '../package-json.js';
+import type { ProjectInfo } from '../project.js';
 import { planWorkerRegistration, type WorkerRegistration } from '../wire-worker.js';
 import type { PlanOutcome, TaskContext } from './types.js';
 
 /** What the queue plumbing's code imports: the worker entry runs BullMQ Workers on an ioredis connection. */
 const QUEUE_DEPENDENCIES = ['bullmq', 'ioredis'];
-/** Runs the worker entry's TypeScript where the project's tsconfig does not emit JavaScript. */
+/** Runs the worker entry's TypeScript where the project has no build. */
 const TSX = 'tsx';
 
 type PlumbingContext = Omit<TaskContext, 'names'>;
@@ -19,10 +20,11 @@ export function redisModulePath(config: ScaffoldConfig): string {
   return posix.join(config.runtimeDir, 'redis.ts');
 }
 
-/** Renders templates into the change set as generated files. */
-export function generateTemplates(changes: ChangeSet, templates: readonly string[], map: TemplateMap, variables: TemplateVariables, config: ScaffoldConfig): void {
+/** Renders templates into the change set as generated files, tests for the project's runner. */
+export function generateTemplates(context: PlumbingContext, templates: readonly string[], map: TemplateMap, variables: TemplateVariables): void {
+  const { changes, config, project } = context;
   for (const template of templates) {
-    const { path, contents } = renderTemplate(template, map, variables, { importSuffix: config.importSuffix });
+    const { path, contents } = renderTemplate(template, map, variables, { importSuffix: config.importSuffix, testRunner: project.testRunner });
     changes.generate(path, contents);
   }
 }
@@ -31,74 +33,25 @@ function runScript(project: ProjectInfo, script: string): string {
   return `${project.packageManager} run ${script}`;
 }
 
-/** Where tsc writes the worker entry's JavaScript, when the project's tsconfig emits to an outDir. */
-function compiledEntry(root: string, entry: string): string | undefined {
-  const parsed = readTsconfig(root);
-  if (parsed === undefined) return undefined;
-  const { outDir, noEmit } = parsed.options;
-  if (outDir === undefined || noEmit === true) return undefined;
-  const entryPath = resolve(root, entry);
-  // tsc's rootDir defaults to the longest common directory of the inputs (the entry is one of them).
-  let rootDir = parsed.options.rootDir;
-  if (rootDir === undefined) {
-    const inputs = [...parsed.fileNames.filter((file) => !file.endsWith('.d.ts')), entryPath].map((file) => dirname(resolve(root, file)));
-    rootDir = inputs.reduce((common, dir) => {
-      while (common !== dirname(common) && dir !== common && !dir.startsWith(common + sep)) common = dirname(common);
-      return common;
-    });
-  }
-  const fromRoot = relative(rootDir, entryPath);
-  if (fromRoot.startsWith('..') || isAbsolute(fromRoot)) return undefined;
-  return relative(root, join(outDir, fromRoot)).split(sep).join('/').replace(/\.[cm]?tsx?$/, '.js');
-}
-
 /**
- * The `worker` script. A project whose tsconfig emits to an outDir runs its compiled JavaScript, as
- * its `start` script does; otherwise the entry runs through tsx, which then becomes a devDependency.
- */
-function workerScript(context: PlumbingContext): { command: string; note?: string; devDependencies: string[] } {
-  const { project, config } = context;
-  const entry = workerEntryPath(config);
-  const compiled = compiledEntry(project.root, entry);
-  if (compiled !== undefined) {
-    return {
-      command: `node ${compiled}`,
-      note: `The worker script runs ${compiled}: build the project (tsc) before \`${runScript(project, 'worker')}\`.`,
-      devDependencies: [],
-    };
-  }
-  return { command: `tsx ${entry}`, devDependencies: [TSX] };
-}
-
-function detectIndent(text: string): string | number {
-  const match = /^[{[]\r?\n([ \t]+)\S/.exec(text);
-  return match?.[1] ?? 2;
-}
-
-/**
- * Adds the `worker` script unless package.json already has one (the user's own wins). Returns the
+ * Adds the `worker` script unless package.json already has one (the user's own wins): the built
+ * worker where the project builds (adding the entry to a bundler's entries), else tsx. Returns the
  * notes for the user and the devDependencies the script runs.
  */
 function planWorkerScript(context: PlumbingContext): { notes: string[]; devDependencies: string[] } {
-  const { changes } = context;
-  const text = changes.read('package.json');
-  if (text === undefined) throw new UsageError(`No package.json in ${changes.root}.`);
-  let json: PackageJson;
-  try {
-    json = JSON.parse(text) as PackageJson;
-  } catch (error) {
-    throw new UsageError(`package.json is not valid JSON (${(error as Error).message}); fix it and run again.`);
-  }
+  const { changes, config, project } = context;
+  const { json } = readPlannedPackageJson(changes);
   const existing = json.scripts?.worker;
   if (existing !== undefined) {
     // The user's script wins, but one that runs tsx (ours from an earlier run, say) still needs it.
     const declared = { ...json.dependencies, ...json.devDependencies };
     return { notes: [], devDependencies: /^tsx\s/.test(existing) && declared[TSX] === undefined ? [TSX] : [] };
   }
-  const { command, note, devDependencies } = workerScript(context);
-  json.scripts = { ...json.scripts, worker: command };
-  changes.edit('package.json', `${JSON.stringify(json, null, detectIndent(text))}\n`);
-  return { notes: note === undefined ? [] : [note], devDependencies };
+  const build = planWorkerBuild(changes, json, workerEntryPath(config), (script) => runScript(project, script));
+  const edits: PackageJsonEdit[] = [{ path: ['scripts', 'worker'], value: build.workerScript }];
+  if (build.buildScript !== undefined) edits.push({ path: ['scripts', build.buildScriptName ?? 'build'], value: build.buildScript });
+  planPackageJsonEdits(changes, edits);
+  return { notes: build.notes, devDependencies: build.devDependencies };
 }
 
 function plumbingTemplates(config: ScaffoldConfig): TemplateMap {
@@ -114,8 +67,8 @@ export function planQueuePlumbing(context: PlumbingContext, options: { bullmq: b
   const { config, changes, project } = context;
   const map = plumbingTemplates(config);
   const entry = workerEntryPath(config);
-  generateTemplates(changes, ['queue/redis.ts'], map, {}, config);
-  if (!changes.exists(entry)) generateTemplates(changes, ['queue/worker.ts'], map, {}, config);
+  generateTemplates(context, ['queue/redis.ts'], map, {});
+  if (!changes.exists(entry)) generateTemplates(context, ['queue/worker.ts'], map, {});
   const { notes, devDependencies } = planWorkerScript(context);
   const dependencies = [...QUEUE_DEPENDENCIES, ...(options.scheduler === 'croner' ? ['croner'] : [])];
   const runs = [options.bullmq ? 'BullMQ processors' : undefined, options.scheduler === 'none' ? undefined : 'schedules'].filter((what) => what !== undefined);
@@ -130,8 +83,8 @@ export function planQueuePlumbing(context: PlumbingContext, options: { bullmq: b
 export function ensureQueuePlumbing(context: PlumbingContext): { notes: string[]; devDependencies: string[] } {
   const { config, changes } = context;
   const map = plumbingTemplates(config);
-  if (!changes.exists(redisModulePath(config))) generateTemplates(changes, ['queue/redis.ts'], map, {}, config);
-  if (!changes.exists(workerEntryPath(config))) generateTemplates(changes, ['queue/worker.ts'], map, {}, config);
+  if (!changes.exists(redisModulePath(config))) generateTemplates(context, ['queue/redis.ts'], map, {});
+  if (!changes.exists(workerEntryPath(config))) generateTemplates(context, ['queue/worker.ts'], map, {});
   return planWorkerScript(context);
 }
 
@@ -167,11 +120,10 @@ export function planBullmqTask(context: TaskContext): PlanOutcome {
   if (config.tests !== false) files.push(['bullmq/__task-name__.test.ts', posix.join(tasks, '__task-name__.test.ts')]);
   const map = new Map([...baseTemplates(config), ...files]);
   generateTemplates(
-    changes,
+    context,
     files.map(([template]) => template),
     map,
     taskVariables(names),
-    config,
   );
 
   const queuePath = posix.join(tasks, `${names.kebab}.queue.ts`);

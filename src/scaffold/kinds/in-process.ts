@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { baseTemplates, taskVariables } from '../layout.js';
-import { installCommand, type PackageManager } from '../project.js';
+import { installCommand, type PackageManager, type ProjectInfo } from '../project.js';
 import { importPath, renderTemplate, type TemplateMap } from '../render.js';
 import type { PlanOutcome, TaskContext } from './types.js';
 
@@ -75,7 +75,7 @@ export function planInProcessTask(context: TaskContext, options: { route?: strin
     ...taskVariables(names),
     ...(route === undefined ? {} : { '__route-method__': route.method, '__route-path__': route.path }),
   };
-  const render = (template: string) => renderTemplate(template, map, variables, { importSuffix: config.importSuffix });
+  const render = (template: string) => renderTemplate(template, map, variables, { importSuffix: config.importSuffix, testRunner: context.project.testRunner });
 
   const task = render('in-process/__task-name__.ts');
   changes.generate(task.path, task.contents);
@@ -99,12 +99,24 @@ export function planInProcessTask(context: TaskContext, options: { route?: strin
     nextSteps.push(`Import ${camel} from ${task.path} and add it in a handler, before responding: ${call}.addTask(${camel}, { id })`);
   }
   nextSteps.push(`Write the work in ${task.path}; let it throw on failure, the runtime reports it.`);
-  if (test !== undefined) {
-    const { packageJson, packageManager } = context.project;
-    if ({ ...packageJson.dependencies, ...packageJson.devDependencies }.vitest === undefined) {
-      nextSteps.push(`The test imports vitest, which package.json does not list: ${installCommand(packageManager, ['vitest'], true).join(' ')} (or re-run with --no-test).`);
-    }
-    nextSteps.push(`Test it: ${EXEC[packageManager]} vitest run ${test.path}`);
-  }
+  if (test !== undefined) nextSteps.push(...testSteps(context.project, test.path));
   return { dependencies: [], nextSteps };
+}
+
+/**
+ * How to run a generated test with the project's runner, and the one install it may need: node:test
+ * runs TypeScript through tsx when the project has no runner of its own (a printed install step
+ * must work on the project, so it never names a second test framework).
+ */
+export function testSteps(project: ProjectInfo, testPath: string): string[] {
+  const { packageJson, packageManager, testRunner } = project;
+  const exec = EXEC[packageManager];
+  if (testRunner.kind === 'vitest') return [`Test it: ${exec} vitest run ${testPath}`];
+  if (testRunner.kind === 'jest') return [`Test it: ${exec} jest ${testPath}`];
+  if (testRunner.typescriptRunner === 'ts-node') return [`Test it (node:test): node --require ts-node/register --test ${testPath}`];
+  const hasTsx = { ...packageJson.dependencies, ...packageJson.devDependencies }.tsx !== undefined;
+  return [
+    ...(hasTsx ? [] : [`The test runs on node:test through tsx: ${installCommand(packageManager, ['tsx'], true).join(' ')} (or re-run with --no-test).`]),
+    `Test it (node:test): ${exec} tsx --test ${testPath}`,
+  ];
 }

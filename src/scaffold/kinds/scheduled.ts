@@ -57,7 +57,7 @@ export function planScheduledTask(context: TaskContext, options: { cron: string;
   const files: [string, string][] = [[`scheduled/${options.engine}/__task-name__.schedule.ts`, posix.join(tasks, '__task-name__.schedule.ts')]];
   if (config.tests !== false) files.push([`scheduled/${options.engine}/__task-name__.schedule.test.ts`, posix.join(tasks, '__task-name__.schedule.test.ts')]);
   generateTemplates(
-    changes,
+    context,
     files.map(([template]) => template),
     new Map([...baseTemplates(config), ...files]),
     {
@@ -68,7 +68,6 @@ export function planScheduledTask(context: TaskContext, options: { cron: string;
         ? 'bgtask-disable-next-line invalid-cron -- fires every second, confirmed with --yes when generated'
         : 'The pattern was checked with the scheduler\'s own parser when this file was generated.',
     },
-    config,
   );
 
   const modulePath = posix.join(tasks, `${names.kebab}.schedule.ts`);

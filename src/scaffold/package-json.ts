@@ -1,0 +1,59 @@
+import { applyEdits, modify, parse, printParseErrorCode, type FormattingOptions, type ParseError } from 'jsonc-parser';
+import { UsageError } from '../errors.js';
+import type { ChangeSet } from './changes.js';
+import type { PackageJson } from './project.js';
+
+/** One key bgtask sets: `['scripts', 'worker']` → `'tsx src/worker.ts'`. */
+export interface PackageJsonEdit {
+  path: [string, string];
+  value: string;
+  /** Insert among the object's keys in sorted order (dependencies), rather than at the end (scripts). */
+  sorted?: boolean;
+}
+
+/** package.json as the change set sees it, parsed; a clear error when it is not JSON. */
+export function readPlannedPackageJson(changes: ChangeSet): { text: string; json: PackageJson } {
+  const text = changes.read('package.json');
+  if (text === undefined) throw new UsageError(`No package.json in ${changes.root}. Run bgtask in your project's root, or pass --cwd <dir>.`);
+  const errors: ParseError[] = [];
+  const json: unknown = parse(text, errors, { allowTrailingComma: false, disallowComments: true });
+  const [first] = errors;
+  if (first !== undefined || json === null || typeof json !== 'object' || Array.isArray(json)) {
+    const where = first === undefined ? '' : ` (${printParseErrorCode(first.error)} at offset ${first.offset})`;
+    throw new UsageError(`package.json is not a valid JSON object${where}; fix it and run again.`);
+  }
+  return { text, json: json as PackageJson };
+}
+
+/** The file's own indentation and line ending, so inserted keys look like their neighbours. */
+function formattingOf(text: string): FormattingOptions {
+  const indent = /^([ \t]+)"/m.exec(text)?.[1] ?? '  ';
+  return {
+    insertSpaces: !indent.startsWith('\t'),
+    tabSize: indent.startsWith('\t') ? 1 : indent.length,
+    eol: text.includes('\r\n') ? '\r\n' : '\n',
+  };
+}
+
+/**
+ * Sets keys in package.json's text without reformatting anything else (jsonc-parser's edits, as
+ * VS Code makes them): a user's one-line arrays, key order and indentation stay as they are.
+ */
+export function editPackageJsonText(text: string, edits: readonly PackageJsonEdit[]): string {
+  let result = text;
+  const formattingOptions = formattingOf(text);
+  for (const edit of edits) {
+    const changes = modify(result, edit.path, edit.value, {
+      formattingOptions,
+      getInsertionIndex: edit.sorted === true ? (properties) => properties.filter((name) => name.localeCompare(edit.path[1]) < 0).length : undefined,
+    });
+    result = applyEdits(result, changes);
+  }
+  return result;
+}
+
+/** Plans the edits of package.json in the change set; unchanged text when every key already has its value. */
+export function planPackageJsonEdits(changes: ChangeSet, edits: readonly PackageJsonEdit[]): void {
+  const { text } = readPlannedPackageJson(changes);
+  changes.edit('package.json', editPackageJsonText(text, edits));
+}

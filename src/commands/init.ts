@@ -145,13 +145,18 @@ function scaffoldSection(config: ScaffoldConfig): ScaffoldConfig {
   return Object.fromEntries(Object.entries(ordered).filter(([, value]) => value !== undefined)) as unknown as ScaffoldConfig;
 }
 
+/** A JSON file's indentation (tabs where a formatter such as Biome keeps package.json in tabs), else two spaces. */
+function jsonIndent(text: string): string {
+  return /^[{[]\r?\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
+}
+
 /** Writes bgtask.json, or merges the scaffold section into the user's, keeping their rules and globs. */
 function planConfigFile(changes: ChangeSet, existing: ExistingConfig | undefined, scaffold: ScaffoldConfig): void {
   const path = join(changes.root, CONFIG_FILE_NAME);
   if (existing === undefined) {
     const config = { $schema: CONFIG_SCHEMA_REFERENCE, scaffold };
     parseConfig(config, path);
-    changes.generate(CONFIG_FILE_NAME, `${JSON.stringify(config, null, 2)}\n`);
+    changes.generate(CONFIG_FILE_NAME, `${JSON.stringify(config, null, jsonIndent(changes.read('package.json') ?? ''))}\n`);
     return;
   }
   const merged = { ...(existing.raw.$schema === undefined ? { $schema: CONFIG_SCHEMA_REFERENCE } : {}), ...existing.raw, scaffold };
@@ -161,7 +166,7 @@ function planConfigFile(changes: ChangeSet, existing: ExistingConfig | undefined
     return;
   }
   parseConfig(merged, path);
-  changes.edit(CONFIG_FILE_NAME, `${JSON.stringify(merged, null, 2)}\n`);
+  changes.edit(CONFIG_FILE_NAME, `${JSON.stringify(merged, null, jsonIndent(changes.read(CONFIG_FILE_NAME) ?? ''))}\n`);
 }
 
 /**
@@ -302,7 +307,7 @@ export async function runInit(options: InitOptions, io: CommandIO): Promise<numb
   const dependencies = [...atTestedRanges(outcome?.dependencies ?? [], outcome?.devDependencies), ...(bgtask === undefined ? [] : [bgtask])];
   planPackageJson(changes, dependencies);
   planConfigFile(changes, existing, scaffoldSection(config));
-  const style = await styleGeneratedFiles(changes);
+  const style = await styleGeneratedFiles(changes, wiring.status === 'wired' ? [wiring.appFile] : []);
 
   const restoreInstallState = options.dryRun ? undefined : recordInstallState(root);
   const code = applyChanges(changes, { dryRun: options.dryRun, force: options.force }, io);

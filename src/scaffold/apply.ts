@@ -7,12 +7,20 @@ const STYLED = /\.(?:[cm]?ts|tsx)$/;
 /**
  * Runs the project's own formatter and lint fixes (Biome, Prettier, ESLint; else .editorconfig) on
  * bgtask's files in the change set, in memory: a re-run then plans the same text and writes nothing.
- * The user's own files that bgtask edits (the app file) are left as the edit made them.
+ * `alsoStyle` names user files bgtask edited this run (the app file it wired): their import order
+ * and layout are the project's tools' to settle too, and a file the project keeps formatted changes
+ * only where bgtask inserted lines. Other planned user files (package.json) are left as planned.
  */
-export async function styleGeneratedFiles(changes: ChangeSet): Promise<{ describe: string; problems: string[] }> {
+export async function styleGeneratedFiles(changes: ChangeSet, alsoStyle: readonly string[] = []): Promise<{ describe: string; problems: string[] }> {
   const { applyProjectStyle, detectStyle } = await import('./style.js');
   const style = detectStyle(changes.root);
-  const files = changes.plannedFiles((contents) => contents.startsWith(GENERATED_HEADER)).filter((file) => STYLED.test(file.path));
+  const files = changes
+    .plannedFiles((contents) => contents.startsWith(GENERATED_HEADER))
+    .concat(alsoStyle.flatMap((path) => {
+      const contents = changes.read(path);
+      return contents === undefined || contents.startsWith(GENERATED_HEADER) ? [] : [{ path, contents }];
+    }))
+    .filter((file) => STYLED.test(file.path));
   if (files.length === 0 || style.tools.length === 0) return { describe: style.describe, problems: [] };
   const styled = await applyProjectStyle(changes.root, style, files);
   for (const file of styled.files) changes.replace(file.path, file.contents);

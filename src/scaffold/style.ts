@@ -478,10 +478,15 @@ async function runBiome(root: string, entries: Entry[], problems: Problems): Pro
   const writeFlag = major === 1 && minor < 8 ? '--apply' : '--write';
   const base = biomeConfigBase(root);
   const mirror = makeBiomeMirror(base, root, entries);
+  const stable = new Set<Entry>();
   try {
-    for (const entry of entries) {
+    // Biome's formatter is not always idempotent in one pass (a member chain it breaks on the first
+    // pass can fit on the second), and `biome check` on the written file must agree: up to three
+    // passes, until the text stops changing.
+    for (const entry of entries.flatMap((item) => [item, item, item])) {
       const args = ['check', writeFlag, '--colors=off', `--stdin-file-path=${entry.path}`];
       const options = { cwd: mirror?.cwd ?? root, input: entry.contents, timeoutMs: BIOME_TIMEOUT_MS };
+      if (stable.has(entry)) continue;
       let [command, ...prefix] = commands[0]!;
       let result = await run(command, [...prefix, ...args], options);
       // The platform binary did not start (another libc, say): the package's own launcher finds the right one.
@@ -496,6 +501,7 @@ async function runBiome(root: string, entries: Entry[], problems: Problems): Pro
         continue;
       }
       if (result.stdout !== '') {
+        if (result.stdout === entry.contents) stable.add(entry);
         entry.contents = result.stdout;
         continue;
       }

@@ -30,7 +30,11 @@ let producer: Redis | undefined;
 let worker: Redis | undefined;
 const queuesToClose = new Set<() => Promise<void>>();
 
-function connect(role: string, options: RedisOptions): Redis {
+// The options this file sets, rather than RedisOptions: with exactOptionalPropertyTypes, ioredis 6's
+// RedisOptions does not fit its own constructor (its replyMapping may be undefined there, not here).
+type ConnectionOptions = Pick<RedisOptions, 'maxRetriesPerRequest' | 'enableOfflineQueue'>;
+
+function connect(role: string, options: ConnectionOptions): Redis {
   const connection = new Redis(redisUrl(), options);
   // ioredis reports every failed reconnect attempt: log the first of an outage, and the recovery.
   let down = false;

@@ -72,13 +72,21 @@ function startWorker(registration: ProcessorRegistration): Worker {
 /** Stops the schedules, lets running jobs finish (worker.close() waits for them), then closes Redis. */
 async function shutdown(reason: string): Promise<void> {
   console.info(`[worker] ${reason}: finishing running jobs, then exiting.`);
-  const results = await Promise.allSettled([...running.map((handle) => handle.stop()), ...workers.map((worker) => worker.close())]);
+  // Every stop awaited, and a failed one reported, before Redis closes: Promise.allSettled, spelt
+  // out so that projects whose lib is older than es2020 compile it.
+  const failures: unknown[] = [];
+  const stops = [...running.map((handle) => handle.stop()), ...workers.map((worker) => worker.close())];
+  await Promise.all(
+    stops.map((stop) =>
+      stop.catch((error: unknown) => {
+        failures.push(error);
+      }),
+    ),
+  );
   await closeQueueConnections();
-  for (const result of results) {
-    if (result.status === 'rejected') {
-      console.error('[worker] error while stopping:', result.reason);
-      process.exitCode = 1;
-    }
+  for (const error of failures) {
+    console.error('[worker] error while stopping:', error);
+    process.exitCode = 1;
   }
   console.info('[worker] stopped.');
 }

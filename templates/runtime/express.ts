@@ -75,7 +75,7 @@ export function backgroundTasks(options?: BackgroundTasksOptions): RequestHandle
         return;
       }
       lastPrototype = prototype;
-      if (!Object.hasOwn(appRequest, 'backgroundTasks')) installGetter(appRequest, options);
+      if (!hasOwn(appRequest, 'backgroundTasks')) installGetter(appRequest, options);
     }
     next();
   };
@@ -111,9 +111,9 @@ function collectionFor(req: Request, res: Response, options: BackgroundTasksOpti
   }
   // An earlier middleware wrapped end() for this response (compression, express-session), and may
   // call the real one, which marks the response ended, only later. Seal at the handler's call.
-  if (Object.hasOwn(res, 'end')) sealOnEnd(res, tasks);
+  if (hasOwn(res, 'end')) sealOnEnd(res, tasks);
   // First asked for after the client left (the handler was awaiting something): no 'close' is coming.
-  if (res.closed) {
+  if (hasClosed(res)) {
     runWhenEnded(res, tasks);
     return tasks;
   }
@@ -151,7 +151,20 @@ function sealOnEnd(res: Response, tasks: ResponseTasks): void {
     tasks.seal();
     const result = Reflect.apply(end, this, args) as Response;
     // The client had left: a wrapper under this one may never call the real end().
-    if (res.closed) tasks.onResponseDone();
+    if (hasClosed(res)) tasks.onResponseDone();
     return result;
   } as Response['end'];
+}
+
+// Object.hasOwn, which TypeScript knows only from lib es2022 on.
+function hasOwn(object: object, key: PropertyKey): boolean {
+  return Object.prototype.hasOwnProperty.call(object, key);
+}
+
+/**
+ * The response has emitted 'close': the client left, or it is done. `res.closed` (Node 18 and later),
+ * read through a narrower type because older @types/node (16, 17, early 18) does not declare it.
+ */
+function hasClosed(res: Response): boolean {
+  return (res as { readonly closed?: boolean }).closed === true;
 }

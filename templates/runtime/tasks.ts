@@ -13,7 +13,9 @@ let startTask: (task: BackgroundTask) => unknown;
 export class BackgroundTask<Args extends unknown[] = unknown[]> {
   readonly name: string;
   // Typed without Args, so a BackgroundTask<[string]> is also a BackgroundTask (what onError receives).
-  readonly #fn: (...args: never[]) => unknown;
+  // `never`, not `never[]`: every function's parameters accept it, where TypeScript before 5.0 does
+  // not see that a TaskFunction<Args> takes `never[]` for an Args it cannot know.
+  readonly #fn: (...args: never) => unknown;
   readonly #args: readonly unknown[];
 
   constructor(fn: TaskFunction<Args>, ...args: Args) {

@@ -9,8 +9,8 @@ export interface RedisHandle {
   kill(): void;
 }
 
-/** A free loopback port, never Redis's default 6379 (a developer's own Redis may want it). */
-async function freePort(): Promise<number> {
+/** A free loopback port (closed again, so nothing answers on it), never Redis's default 6379 (a developer's own Redis may want it). */
+export async function freePort(): Promise<number> {
   for (;;) {
     const port = await new Promise<number>((resolve, reject) => {
       const server = createServer();

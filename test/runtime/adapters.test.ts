@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import { Socket, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { serve, type HttpBindings } from '@hono/node-server';
@@ -12,6 +13,15 @@ import { backgroundTasks as expressBackgroundTasks } from '../../templates/runti
 import { backgroundTasks as fastifyBackgroundTasks } from '../../templates/runtime/fastify.js';
 import { backgroundTasks as honoBackgroundTasks } from '../../templates/runtime/hono.js';
 import { BackgroundTasks as BackgroundTasksClass, TaskAfterResponseError, type BackgroundTask, type BackgroundTasks } from '../../templates/runtime/tasks.js';
+
+// The Express adapter's tests run on both majors. Express 4 is the `express4` alias devDependency,
+// typed as Express 5 (@types/express 5): the API these tests use is the same in both, and the
+// adapter itself imports only types from 'express'.
+const express4 = createRequire(import.meta.url)('express4') as typeof express;
+const EXPRESS_MAJORS = [
+  ['express 5', express],
+  ['express 4', express4],
+] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Shared plumbing: a probe the tasks report into, and the same routes in all three frameworks.
@@ -197,24 +207,29 @@ async function closeServer(server: http.Server): Promise<void> {
   await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 }
 
-async function startExpress(): Promise<Running> {
-  const app = express();
+async function startExpress(createApp: typeof express): Promise<Running> {
+  const app = createApp();
   app.use(expressBackgroundTasks({ onError: probe.onError }));
-  app.get('/:scenario', async (req, res) => {
-    const scenario = req.params.scenario;
-    const id = typeof req.query.id === 'string' ? req.query.id : '';
-    await beforeResponse({
-      scenario,
-      id,
-      // A getter, so a scenario that never uses the collection never asks for it.
-      get tasks() {
-        return req.backgroundTasks;
-      },
-      responseFinished: () => res.writableFinished,
-      clientGone: () => once(res, 'close'),
-    });
-    res.send(scenario === 'big' ? BIG_BODY : `ok ${scenario}`);
-    afterResponse(scenario, () => req.backgroundTasks);
+  // The rejection goes to next() by hand: Express 4 does not catch it (Express 5 does).
+  app.get('/:scenario', async (req, res, next) => {
+    try {
+      const scenario = req.params.scenario;
+      const id = typeof req.query.id === 'string' ? req.query.id : '';
+      await beforeResponse({
+        scenario,
+        id,
+        // A getter, so a scenario that never uses the collection never asks for it.
+        get tasks() {
+          return req.backgroundTasks;
+        },
+        responseFinished: () => res.writableFinished,
+        clientGone: () => once(res, 'close'),
+      });
+      res.send(scenario === 'big' ? BIG_BODY : `ok ${scenario}`);
+      afterResponse(scenario, () => req.backgroundTasks);
+    } catch (error) {
+      next(error);
+    }
   });
   app.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(500).send('failed');
@@ -304,7 +319,8 @@ afterAll(() => {
 // ---------------------------------------------------------------------------------------------
 
 describe.each([
-  ['express', startExpress],
+  ['express 5', () => startExpress(express)],
+  ['express 4', () => startExpress(express4)],
   ['fastify', startFastify],
   ['hono (@hono/node-server)', startHono],
 ] as const)('%s adapter on a real server', (_framework, start) => {
@@ -449,7 +465,7 @@ describe.each([
 
 // ---------------------------------------------------------------------------------------------
 
-describe('express adapter: a middleware wraps end()', () => {
+describe.each(EXPRESS_MAJORS)('%s adapter: a middleware wraps end()', (_major, createApp) => {
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => {
     await close?.();
@@ -483,7 +499,7 @@ describe('express adapter: a middleware wraps end()', () => {
 
   it('runs the tasks once when a wrapper inside it (as compression does) holds the real end until the client is gone', async () => {
     probe = new Probe();
-    const app = express();
+    const app = createApp();
     app.use(holdEndUntilClose);
     app.use(expressBackgroundTasks({ onError: probe.onError }));
     app.get('/', (req, res) => {
@@ -500,7 +516,7 @@ describe('express adapter: a middleware wraps end()', () => {
 
   it('seals at the handler’s end() and runs the tasks, request after request, when a middleware in front calls the real end() later (as compression’s)', async () => {
     probe = new Probe();
-    const app = express();
+    const app = createApp();
     // Installed before the adapter: the handler's res.end() is this wrapper, and the response has
     // not ended yet when it returns.
     app.use((_req, res, next) => {
@@ -540,7 +556,7 @@ describe('express adapter: a middleware wraps end()', () => {
 
   it('runs the tasks when a wrapper installed after the collection was made holds the real end() and the client leaves meanwhile', async () => {
     probe = new Probe();
-    const app = express();
+    const app = createApp();
     app.use(expressBackgroundTasks({ onError: probe.onError }));
     app.use((req, _res, next) => {
       req.backgroundTasks.addTask(record, 'audit');
@@ -561,14 +577,7 @@ describe('express adapter: a middleware wraps end()', () => {
   });
 });
 
-describe('express adapter: where the lazy collection lives', () => {
-  let close: (() => Promise<void>) | undefined;
-  afterEach(async () => {
-    await close?.();
-    close = undefined;
-    expect(crashes).not.toHaveBeenCalled();
-  });
-
+describe('express adapter without an Express app', () => {
   it('gives a hand-made request (not from an Express app) its own collection, leaving Object.prototype alone', () => {
     const req = {} as express.Request;
     const res = new http.ServerResponse(new http.IncomingMessage(new Socket())) as unknown as express.Response;
@@ -580,16 +589,25 @@ describe('express adapter: where the lazy collection lives', () => {
     expect(Object.hasOwn(Object.prototype, 'backgroundTasks')).toBe(false);
     expect(req.backgroundTasks.sealed).toBe(false);
   });
+});
+
+describe.each(EXPRESS_MAJORS)('%s adapter: where the lazy collection lives', (_major, createApp) => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+    expect(crashes).not.toHaveBeenCalled();
+  });
 
   it('works in a mounted app, and lets a middleware replace the collection', async () => {
     probe = new Probe();
-    const child = express();
+    const child = createApp();
     child.use(expressBackgroundTasks({ onError: probe.onError }));
     child.get('/', (req, res) => {
       req.backgroundTasks.addTask(record, 'child');
       res.send('ok child');
     });
-    const app = express();
+    const app = createApp();
     app.use('/child', child);
     const replacement = new BackgroundTasksClass();
     app.get('/replace', expressBackgroundTasks(), (req, res) => {
@@ -609,10 +627,10 @@ describe('express adapter: where the lazy collection lives', () => {
   });
 
   it('runs the tasks of a mounted app that hands the request back to its parent (next(err), or a 404 there)', async () => {
-    // Express 5 gives the request and response back the parent's prototypes when a mounted app
-    // calls next(): whatever the child's adapter set up must still seal and run.
+    // Express (4 and 5) gives the request and response back the parent's prototypes when a mounted
+    // app calls next(): whatever the child's adapter set up must still seal and run.
     probe = new Probe();
-    const child = express();
+    const child = createApp();
     child.use(expressBackgroundTasks({ onError: probe.onError }));
     child.get('/fail', (req, _res, next) => {
       req.backgroundTasks.addTask(record, 'child:fail');
@@ -622,7 +640,7 @@ describe('express adapter: where the lazy collection lives', () => {
       req.backgroundTasks.addTask(record, 'child:pass');
       next();
     });
-    const app = express();
+    const app = createApp();
     app.use('/child', child);
     app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       res.status(500).send(error.message);
@@ -643,7 +661,7 @@ describe('express adapter: where the lazy collection lives', () => {
   it('keeps serving, and runs its own collection, when a middleware swaps in a stand-in after the adapter made one', async () => {
     probe = new Probe();
     const standIn = { addTask: vi.fn(), seal: 'not a function', run: 'not a function' };
-    const app = express();
+    const app = createApp();
     app.use(expressBackgroundTasks({ onError: probe.onError }));
     app.use((req, _res, next) => {
       req.backgroundTasks.addTask(record, `before:${req.path}`);
@@ -668,14 +686,14 @@ describe('express adapter: where the lazy collection lives', () => {
   });
 });
 
-describe('express adapter: a response not driven by node:http’s server', () => {
+describe.each(EXPRESS_MAJORS)('%s adapter: a response not driven by node:http’s server', (_major, createApp) => {
   afterEach(() => {
     expect(crashes).not.toHaveBeenCalled();
   });
 
   it('runs the tasks on finish when no close follows (as with serverless-http)', async () => {
     probe = new Probe();
-    const app = express();
+    const app = createApp();
     app.use(expressBackgroundTasks({ onError: probe.onError }));
     app.get('/', (req, res) => {
       req.backgroundTasks.addTask(record, 'task');

@@ -123,7 +123,7 @@ describe('planQueuePlumbing', () => {
   const workerScript = (changes: ChangeSet): unknown => (JSON.parse(changes.read('package.json') ?? '{}') as { scripts?: Record<string, string> }).scripts?.worker;
 
   it('runs the compiled worker where the build script runs tsc to an outDir, and says to build first', () => {
-    const tsconfig = { compilerOptions: { module: 'NodeNext', strict: true, outDir: 'dist' }, include: ['src'] };
+    const tsconfig = { compilerOptions: { module: 'NodeNext', strict: true, skipLibCheck: true, outDir: 'dist' }, include: ['src'] };
     const pkg = { name: 'api', type: 'module', scripts: { build: 'tsc', start: 'node dist/index.js' }, dependencies: { express: '^5.1.0' } };
     const { changes, nextSteps, devDependencies } = plan({ 'tsconfig.json': JSON.stringify(tsconfig), 'package.json': JSON.stringify(pkg) });
     expect(workerScript(changes)).toBe('node dist/worker.js');
@@ -135,6 +135,11 @@ describe('planQueuePlumbing', () => {
     const { changes, devDependencies } = plan({});
     expect(workerScript(changes)).toBe('tsx src/worker.ts');
     expect(devDependencies).toEqual(['tsx']);
+  });
+
+  it("asks for ioredis's missing declaration dependency where the tsconfig checks libraries (no skipLibCheck)", () => {
+    const tsconfig = { compilerOptions: { module: 'NodeNext', strict: true, noEmit: true }, include: ['src'] };
+    expect(plan({ 'tsconfig.json': JSON.stringify(tsconfig) }).devDependencies).toEqual(['tsx', '@types/redis-errors']);
   });
 
   it('asks for tsx when an existing worker script runs it and the project does not declare it', () => {

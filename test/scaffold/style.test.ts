@@ -264,7 +264,7 @@ describe('Biome', () => {
     expect(task).toContain('\nexport interface SendWelcomeEmailPayload {\n\tid: string;\n}\n');
     expect(task).toContain('typeof value === "object"');
     expect(task).not.toMatch(/'[^'\n]*'/);
-    expect(contentsOf(styled, ROUTE.path)).toContain('import type { IRouter } from "express";');
+    expect(contentsOf(styled, ROUTE.path)).toContain('import { type IRouter, json } from "express";');
     expect(contentsOf(styled, 'package.json')).toBe(PACKAGE_JSON.contents);
 
     writeFiles(root, styled.filter((file) => file.path !== 'package.json'));

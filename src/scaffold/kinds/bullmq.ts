@@ -5,12 +5,20 @@ import { baseTemplates, taskVariables, workerEntryPath } from '../layout.js';
 import { importPath, renderTemplate, type TemplateMap, type TemplateVariables } from '../render.js';
 import { planWorkerBuild } from '../build.js';
 import { planPackageJsonEdits, readPlannedPackageJson, type PackageJsonEdit } from '../package-json.js';
-import type { ProjectInfo } from '../project.js';
+import { readTsconfig, type ProjectInfo } from '../project.js';
 import { planWorkerRegistration, type WorkerRegistration } from '../wire-worker.js';
 import type { PlanOutcome, TaskContext } from './types.js';
 
 /** What the queue plumbing's code imports: the worker entry runs BullMQ Workers on an ioredis connection. */
 const QUEUE_DEPENDENCIES = ['bullmq', 'ioredis'];
+
+/**
+ * ioredis 6.1's declarations import `redis-errors`, whose types are only ioredis's own
+ * devDependency: a project that checks libraries' declarations (no `skipLibCheck`) needs them.
+ */
+function queueTypeDependencies(project: ProjectInfo): string[] {
+  return readTsconfig(project.root)?.options.skipLibCheck === true ? [] : ['@types/redis-errors'];
+}
 /** Runs the worker entry's TypeScript where the project has no build. */
 const TSX = 'tsx';
 
@@ -69,7 +77,9 @@ export function planQueuePlumbing(context: PlumbingContext, options: { bullmq: b
   const entry = workerEntryPath(config);
   generateTemplates(context, ['queue/redis.ts'], map, {});
   if (!changes.exists(entry)) generateTemplates(context, ['queue/worker.ts'], map, {});
-  const { notes, devDependencies } = planWorkerScript(context);
+  const worker = planWorkerScript(context);
+  const notes = worker.notes;
+  const devDependencies = [...worker.devDependencies, ...queueTypeDependencies(project)];
   const dependencies = [...QUEUE_DEPENDENCIES, ...(options.scheduler === 'croner' ? ['croner'] : [])];
   const runs = [options.bullmq ? 'BullMQ processors' : undefined, options.scheduler === 'none' ? undefined : 'schedules'].filter((what) => what !== undefined);
   return {
@@ -85,7 +95,8 @@ export function ensureQueuePlumbing(context: PlumbingContext): { notes: string[]
   const map = plumbingTemplates(config);
   if (!changes.exists(redisModulePath(config))) generateTemplates(context, ['queue/redis.ts'], map, {});
   if (!changes.exists(workerEntryPath(config))) generateTemplates(context, ['queue/worker.ts'], map, {});
-  return planWorkerScript(context);
+  const worker = planWorkerScript(context);
+  return { notes: worker.notes, devDependencies: [...worker.devDependencies, ...queueTypeDependencies(context.project)] };
 }
 
 /** Registers a task module in the worker entry; returns the steps left to the user, if any. */

@@ -50,6 +50,11 @@ function withRouteMethod(contents: string, method: RouteMethod, templatePath: st
   return contents.replace(call, `app.${method.toLowerCase()}(`);
 }
 
+/** What the app file installs the adapter on (`app`, `this.app`, `server`), so printed calls use the same receiver. */
+function adapterReceiver(appText: string): string {
+  return /([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\.\s*(?:use|register)\(\s*backgroundTasks\b/.exec(appText)?.[1] ?? 'app';
+}
+
 /** Plans an in-process task: the task module, its test and, with a route, a handler that adds it. */
 export function planInProcessTask(context: TaskContext, options: { route?: string }): PlanOutcome {
   const { config, names, changes } = context;
@@ -89,10 +94,11 @@ export function planInProcessTask(context: TaskContext, options: { route?: strin
     changes.generate(handler.path, withRouteMethod(handler.contents, route.method, routeTemplate));
     const where = config.appFile ?? 'the file that creates your app';
     const from = config.appFile === undefined ? posix.join(config.sourceDir, 'app.ts') : config.appFile;
+    const receiver = config.appFile === undefined ? 'app' : adapterReceiver(changes.read(config.appFile) ?? '');
     nextSteps.push(
-      `Register ${route.method} ${route.path} in ${where}, after the background tasks middleware:`,
+      `Register ${route.method} ${route.path} in ${where}, after the background tasks middleware (${receiver}.${config.framework === 'fastify' ? 'register' : 'use'}(backgroundTasks…)):`,
       `  import { register${pascal}Route } from '${importPath(from, handler.path, config.importSuffix)}';`,
-      `  register${pascal}Route(app);`,
+      `  register${pascal}Route(${receiver});`,
     );
   } else {
     const call = { express: 'req.backgroundTasks', fastify: 'request.backgroundTasks', hono: 'c.var.backgroundTasks' }[config.framework];

@@ -6,7 +6,9 @@ import { get__TaskName__Status } from '../__task-name__.queue.js';
 /** `app.use(__taskName__StatusRouter)`: GET /jobs/__task-name__/:id answers the job's state, progress, result and failure reason. */
 export const __taskName__StatusRouter = Router();
 
-__taskName__StatusRouter.get('/jobs/__task-name__/:id', async (req, res) => {
+// Every failure goes to next(error) or a response: Express 4 does not catch a rejected promise from an
+// async handler (the request would hang and the process see an unhandled rejection); Express 5 does.
+__taskName__StatusRouter.get('/jobs/__task-name__/:id', async (req, res, next) => {
   try {
     const status = await get__TaskName__Status(req.params.id);
     if (status === undefined) {
@@ -15,7 +17,10 @@ __taskName__StatusRouter.get('/jobs/__task-name__/:id', async (req, res) => {
     }
     res.json(status);
   } catch (error) {
-    if (!(error instanceof RedisUnavailableError)) throw error;
-    res.status(503).json({ error: 'The job queue is unavailable; try again shortly.' });
+    if (error instanceof RedisUnavailableError) {
+      res.status(503).json({ error: 'The job queue is unavailable; try again shortly.' });
+      return;
+    }
+    next(error);
   }
 });

@@ -199,7 +199,11 @@ const HANDLER_USAGE: Record<Framework, string> = {
 function wiringNote(wiring: WireResult): string {
   if (wiring.status !== 'manual') return '';
   const target = wiring.appFile ?? 'the file that creates your app';
-  return `\nbgtask did not edit your app: ${wiring.reason}. Add these lines to ${target}:\n${wiring.lines.map((line) => `  ${line}\n`).join('')}`;
+  const pick =
+    wiring.candidates !== undefined && wiring.candidates.length > 1
+      ? `Or re-run with --app-file <path> naming one of: ${wiring.candidates.join(', ')}.\n`
+      : '';
+  return `\nbgtask did not edit your app: ${wiring.reason}. Add these lines to ${target}:\n${wiring.lines.map((line) => `  ${line}\n`).join('')}${pick}`;
 }
 
 /** The flags' values, checked before anything is read. */

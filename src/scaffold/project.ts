@@ -210,7 +210,8 @@ export function installCommand(manager: PackageManager, packages: string[], dev 
  */
 export const SUPPORTED_FLOOR = { typescript: [4, 9], libYear: 2017, typesNode: 16, node: 18 } as const;
 export const SUPPORTED_VERSIONS =
-  'The generated code supports TypeScript 4.9 or later, tsconfig lib/target es2017 or later, @types/node 16 or later, and Node.js 18 or later.';
+  'The generated code supports TypeScript 4.9 or later, tsconfig lib/target es2017 or later, @types/node 16 or later (18 for node:test tests) ' +
+  'and Node.js 18 or later (20 with BullMQ or schedules: ioredis 6 needs it).';
 
 /** The ECMAScript year a tsconfig's lib list (or, without one, its target) gives the project's types. */
 function libYear(options: ts.CompilerOptions): number | undefined {

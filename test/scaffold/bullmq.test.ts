@@ -283,6 +283,7 @@ describe('bgtask add-task --kind bullmq', () => {
     expect(result.stdout).toContain('UPDATE   src/worker.ts');
     expect(result.stdout).toContain('await enqueueSendReceipt(');
     expect(result.stdout).toContain('app.use(sendReceiptStatusRouter)');
+    expect(result.stdout).toContain('Test it: REDIS_URL=redis://127.0.0.1:6379 npx vitest run src/tasks/send-receipt.test.ts');
     const entry = readFileSync(join(root, 'src/worker.ts'), 'utf8');
     expect(entry).toContain("import { sendReceiptProcessor } from './tasks/send-receipt.processor.js';");
     expect(entry).toContain('const processors: ProcessorRegistration[] = [\n  sendReceiptProcessor,\n];');

@@ -306,6 +306,34 @@ describe('bgtask init in CommonJS projects', () => {
   }, 60_000);
 });
 
+describe('bgtask init with several apps', () => {
+  const app = (port: number) => `import express from 'express';\n\nconst app = express();\napp.use(express.json());\napp.listen(${port});\n`;
+
+  it('lists the files and names --app-file without a terminal; --app-file wires the one named', () => {
+    const root = createFixtureProject({ framework: 'express', files: { 'src/public-api.ts': app(3000), 'src/admin-api.ts': app(3001) } });
+    const listed = init(root, '--yes', '--skip-install');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('bgtask did not edit your app');
+    expect(listed.stdout).toContain('Or re-run with --app-file <path> naming one of: src/admin-api.ts, src/public-api.ts.');
+    expect(read(root, 'src/admin-api.ts')).toBe(app(3001));
+
+    const picked = init(root, '--yes', '--skip-install', '--app-file', 'src/admin-api.ts');
+    expect(picked.code).toBe(0);
+    expect(read(root, 'src/admin-api.ts')).toContain("import { backgroundTasks } from './background/express.js';");
+    expect(read(root, 'src/admin-api.ts')).toContain('app.use(backgroundTasks());');
+    expect(read(root, 'src/public-api.ts')).toBe(app(3000));
+    expect(readJson(root, 'bgtask.json')).toMatchObject({ scaffold: { appFile: 'src/admin-api.ts' } });
+  });
+
+  it('refuses an --app-file that is not in the project, with one line', () => {
+    const root = createFixtureProject({ framework: 'express' });
+    const result = init(root, '--yes', '--skip-install', '--app-file', 'src/nope.ts');
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('--app-file "src/nope.ts" is not a file in the project');
+  });
+});
+
 describe('bgtask init installing dependencies', () => {
   let bin: string;
   let log: string;

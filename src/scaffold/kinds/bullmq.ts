@@ -4,6 +4,7 @@ import type { ChangeSet } from '../changes.js';
 import { baseTemplates, taskVariables, workerEntryPath } from '../layout.js';
 import { importPath, renderTemplate, type TemplateMap, type TemplateVariables } from '../render.js';
 import { planWorkerBuild } from '../build.js';
+import { testSteps } from './in-process.js';
 import { planPackageJsonEdits, readPlannedPackageJson, type PackageJsonEdit } from '../package-json.js';
 import { readTsconfig, type ProjectInfo } from '../project.js';
 import { planWorkerRegistration, type WorkerRegistration } from '../wire-worker.js';
@@ -153,6 +154,7 @@ export function planBullmqTask(context: TaskContext): PlanOutcome {
       `Serve its status (GET /jobs/${names.kebab}/:id): import { ${statusExport} } from '${importPath(app, statusPath, config.importSuffix)}'; ${STATUS_USAGE[config.framework](names.camel)}`,
       ...manual,
       `Run the worker: REDIS_URL=redis://127.0.0.1:6379 ${runScript(context.project, 'worker')}`,
+      ...(config.tests === false ? [] : testSteps(context.project, posix.join(tasks, `${names.kebab}.test.ts`), 'REDIS_URL=redis://127.0.0.1:6379 ')),
       ...setup.notes,
     ],
   };

@@ -114,12 +114,12 @@ export function planInProcessTask(context: TaskContext, options: { route?: strin
  * runs TypeScript through tsx when the project has no runner of its own (a printed install step
  * must work on the project, so it never names a second test framework).
  */
-export function testSteps(project: ProjectInfo, testPath: string): string[] {
+export function testSteps(project: ProjectInfo, testPath: string, env = ''): string[] {
   const { packageJson, packageManager, testRunner } = project;
-  const exec = EXEC[packageManager];
+  const exec = `${env}${EXEC[packageManager]}`;
   if (testRunner.kind === 'vitest') return [`Test it: ${exec} vitest run ${testPath}`];
   if (testRunner.kind === 'jest') return [`Test it: ${exec} jest ${testPath}`];
-  if (testRunner.typescriptRunner === 'ts-node') return [`Test it (node:test): node --require ts-node/register --test ${testPath}`];
+  if (testRunner.typescriptRunner === 'ts-node') return [`Test it (node:test): ${env}node --require ts-node/register --test ${testPath}`];
   const hasTsx = { ...packageJson.dependencies, ...packageJson.devDependencies }.tsx !== undefined;
   return [
     ...(hasTsx ? [] : [`The test runs on node:test through tsx: ${installCommand(packageManager, ['tsx'], true).join(' ')} (or re-run with --no-test).`]),

@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { errorMessage, UsageError } from '../../errors.js';
 import { baseTemplates, taskVariables } from '../layout.js';
 import { ensureQueuePlumbing, generateTemplates, registerWithWorker } from './bullmq.js';
+import { testSteps } from './in-process.js';
 import type { PlanOutcome, TaskContext } from './types.js';
 
 interface CronerModule {
@@ -89,6 +90,9 @@ export function planScheduledTask(context: TaskContext, options: { cron: string;
       `${names.kebab} runs on "${pattern}" in the worker process: REDIS_URL=redis://127.0.0.1:6379 ${context.project.packageManager} run worker`,
       engineNote,
       ...manual,
+      ...(config.tests === false
+        ? []
+        : testSteps(context.project, posix.join(tasks, `${names.kebab}.schedule.test.ts`), options.engine === 'bullmq' ? 'REDIS_URL=redis://127.0.0.1:6379 ' : '')),
       ...setup.notes,
     ],
   };

@@ -12,7 +12,9 @@ import { defineConfig } from 'vitest/config';
 // enough with one project's installs, tsc, test runner and servers at a time.
 export default defineConfig({
   test: {
-    include: ['test/starters/**/*.test.ts'],
+    // With the scaffolder's style and build tests, which install Biome, Prettier, ESLint, tsup and
+    // tsc-alias into node_modules/.cache: also registry-bound, and kept out of `npm test`'s ten minutes.
+    include: ['test/scaffold/style.test.ts', 'test/scaffold/build.test.ts', 'test/starters/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     env: { BGTASK_STARTERS: '1' },
     fileParallelism: false,

@@ -8,6 +8,7 @@ import { applyChanges, canPrompt, styleGeneratedFiles } from '../scaffold/apply.
 import { ChangeSet } from '../scaffold/changes.js';
 import { atTestedRanges, formatCommand, installCommands, missingDependencies } from '../scaffold/install.js';
 import type { PlanOutcome, TaskContext } from '../scaffold/kinds/types.js';
+import { workerEntryPath } from '../scaffold/layout.js';
 import { taskNames } from '../scaffold/names.js';
 import { detectProject } from '../scaffold/project.js';
 
@@ -118,7 +119,8 @@ export async function runAddTask(options: AddTaskOptions, io: CommandIO): Promis
     outcome = planScheduledTask(context, { cron: complete.cron ?? '', engine: complete.engine ?? 'croner' });
   }
 
-  const style = await styleGeneratedFiles(changes);
+  // A worker entry of the user's own (no bgtask header) that this run registered a task in.
+  const style = await styleGeneratedFiles(changes, [workerEntryPath(config)]);
   const code = applyChanges(changes, options, io);
   for (const problem of style.problems) io.stderr(`bgtask: ${problem}\n`);
   if (code !== 0 || options.dryRun) return code;

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Command } from 'commander';
@@ -226,7 +226,7 @@ function parseFlags(options: InitOptions): Partial<Choices> & { runtimeDir?: str
 function appFileFlag(root: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const path = posix.normalize(value.split('\\').join('/'));
-  if (isAbsolute(value) || path.startsWith('../') || !existsSync(join(root, path))) {
+  if (isAbsolute(value) || path === '..' || path.startsWith('../') || !existsSync(join(root, path)) || !statSync(join(root, path)).isFile()) {
     throw new UsageError(`--app-file "${value}" is not a file in the project: give the path, relative to the project root, of the file that creates the app (e.g. src/app.ts).`);
   }
   return path;

@@ -88,12 +88,18 @@ type Plan = Built | Unbuilt;
 
 const TSX = 'tsx';
 
+/** package.json's scripts that are strings: a hand-edited `"build": ["tsc"]` or `"scripts": null` is not one bgtask can read. */
+function stringScripts(scripts: unknown): Record<string, string> {
+  if (typeof scripts !== 'object' || scripts === null || Array.isArray(scripts)) return {};
+  return Object.fromEntries(Object.entries(scripts).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
 export function planWorkerBuild(changes: ChangeSet, packageJson: PackageJson, workerEntry: string, runScript: (script: string) => string): WorkerBuild {
   const context: Context = {
     changes,
     root: changes.root,
     packageJson,
-    scripts: packageJson.scripts ?? {},
+    scripts: stringScripts(packageJson.scripts),
     entry: normalizePath(workerEntry),
     runScript,
   };

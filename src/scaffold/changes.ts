@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -14,6 +14,8 @@ export interface PlannedChange {
 
 interface Pending {
   contents: string;
+  /** Earlier plans of the same file (the text before the project's formatter ran): on disk, they count as done. */
+  equivalents?: string[];
   /** `generate`: a file bgtask owns the first version of; a different file already there is a conflict.
    *  `edit`: an intended change to a user's file (package.json, the app's wiring), never a conflict. */
   mode: 'generate' | 'edit';
@@ -40,7 +42,14 @@ export class ChangeSet {
     const target = this.absolute(path);
     const planned = this.pending.get(target);
     if (planned !== undefined) return planned.contents;
-    return existsSync(target) ? readFileSync(target, 'utf8') : undefined;
+    // A folder where a file is expected (an appFile naming a directory) reads as no file.
+    return statSync(target, { throwIfNoEntry: false })?.isFile() === true ? readFileSync(target, 'utf8') : undefined;
+  }
+
+  /** The file as it is on disk, whatever is planned for it. */
+  onDisk(path: string): string | undefined {
+    const target = this.absolute(path);
+    return statSync(target, { throwIfNoEntry: false })?.isFile() === true ? readFileSync(target, 'utf8') : undefined;
   }
 
   exists(path: string): boolean {
@@ -71,17 +80,19 @@ export class ChangeSet {
     const target = this.absolute(path);
     const planned = this.pending.get(target);
     if (planned === undefined) throw new Error(`bgtask bug: ${path} is not planned`);
-    this.pending.set(target, { ...planned, contents });
+    // A tool whose output depends on what is on disk (typed ESLint cannot see a file that does not
+    // exist yet) may restyle a re-run differently: the text it started from still counts as done.
+    this.pending.set(target, { ...planned, contents, equivalents: [...(planned.equivalents ?? []), planned.contents] });
   }
 
   /** What would happen to each path, in path order. */
   plan(options: { force: boolean }): PlannedChange[] {
     return [...this.pending.entries()]
-      .map(([target, { contents, mode }]) => {
+      .map(([target, { contents, mode, equivalents }]) => {
         const onDisk = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
         let action: FileAction;
         if (onDisk === undefined) action = 'create';
-        else if (onDisk === contents) action = 'skip';
+        else if (onDisk === contents || equivalents?.includes(onDisk) === true) action = 'skip';
         else if (mode === 'edit' || options.force) action = 'update';
         else action = 'conflict';
         return { path: relative(this.root, target).split(sep).join('/'), action, bytes: Buffer.byteLength(contents) };

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandIO } from '../io.js';
@@ -57,8 +57,14 @@ export function atTestedRanges(runtime: readonly string[], dev: readonly string[
  * declared but absent from node_modules.
  */
 export function missingDependencies(root: string, before: PackageJson, wanted: readonly Dependency[]): Dependency[] {
-  const declared = { ...before.dependencies, ...before.devDependencies };
-  return wanted.filter((dependency) => declared[dependency.name] === undefined || !existsSync(join(root, 'node_modules', dependency.name, 'package.json')));
+  const declared: Record<string, unknown> = { ...before.dependencies, ...before.devDependencies };
+  return wanted
+    .filter((dependency) => declared[dependency.name] === undefined || !existsSync(join(root, 'node_modules', dependency.name, 'package.json')))
+    .map((dependency) => {
+      // Declared but not installed (a fresh clone): the project's own range, never bgtask's.
+      const range = declared[dependency.name];
+      return typeof range === 'string' ? { ...dependency, range } : dependency;
+    });
 }
 
 /** One command for the runtime dependencies, one for the dev ones. */
@@ -105,24 +111,37 @@ export function runInstall(root: string, commands: readonly string[][], io: Comm
 
 /** The installer's own first error line (npm's `npm error …`, pnpm's `ERR_PNPM_…`, yarn's `error …`), else its last line. */
 export function installerErrorLine(output: string): string | undefined {
-  const lines = output.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
-  const first = lines.find((line) => /^(npm error|npm ERR!|ERR_PNPM_|\S*ERR_PNPM_|error\b|YN\d+: .*error|\u2009?ERROR)/i.test(line) && !/^npm error (A complete log|$)/i.test(line));
+  const lines = output
+    .split(/\r?\n/)
+    .map((line) => line.replace(/^\u27a4\s*/, '').trim())
+    .filter((line) => line !== '');
+  // npm's `code`/`errno` lines and its log pointer say less than the line after them.
+  const first = lines.find(
+    (line) => /^(npm error|npm ERR!|ERR_PNPM_|\S*ERR_PNPM_|error\b|YN\d+: .*error|ERROR)/i.test(line) && !/^npm (error|ERR!) (code|errno|syscall|A complete log|$)/i.test(line),
+  );
   return first ?? lines.at(-1);
 }
 
-// What a package manager may write at the project's root besides package.json.
-const INSTALL_STATE_FILES = ['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'yarn.lock', 'bun.lockb', 'bun.lock'];
+// What a package manager writes at the project's root: package.json (a command that succeeded before
+// a later one failed has already saved to it), lockfiles, and the install state of npm, pnpm and Yarn.
+const INSTALL_STATE = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'yarn.lock', 'bun.lockb', 'bun.lock', '.pnp.cjs', '.pnp.loader.mjs', '.yarn', 'node_modules'];
 
 /**
- * Takes note of what an install may change at the project's root (the lockfiles, node_modules
- * appearing, new files); the returned function puts it back after a failed install.
+ * Takes note of what an install may change at the project's root; the returned function puts it
+ * back after a failed install: the files as they were, and the ones that were not there (a
+ * node_modules folder, a lockfile) removed. Nothing else at the root is touched.
  */
 export function recordInstallState(root: string): () => void {
-  const before = new Set(readdirSync(root));
-  const saved = new Map<string, Buffer>();
-  for (const name of INSTALL_STATE_FILES) if (before.has(name)) saved.set(name, readFileSync(join(root, name)));
+  const saved = new Map<string, Buffer | undefined>();
+  for (const name of INSTALL_STATE) {
+    const path = join(root, name);
+    if (!existsSync(path)) saved.set(name, undefined);
+    else if (statSync(path).isFile()) saved.set(name, readFileSync(path));
+  }
   return () => {
-    for (const [name, contents] of saved) writeFileSync(join(root, name), contents);
-    for (const name of readdirSync(root)) if (!before.has(name)) rmSync(join(root, name), { recursive: true, force: true });
+    for (const [name, contents] of saved) {
+      if (contents === undefined) rmSync(join(root, name), { recursive: true, force: true });
+      else writeFileSync(join(root, name), contents);
+    }
   };
 }

@@ -1,4 +1,4 @@
-import { applyEdits, modify, parse, printParseErrorCode, type FormattingOptions, type ParseError } from 'jsonc-parser';
+import { applyEdits, findNodeAtLocation, modify, parse, parseTree, printParseErrorCode, type FormattingOptions, type ParseError } from 'jsonc-parser';
 import { UsageError } from '../errors.js';
 import type { ChangeSet } from './changes.js';
 import type { PackageJson } from './project.js';
@@ -43,9 +43,16 @@ export function editPackageJsonText(text: string, edits: readonly PackageJsonEdi
   let result = text;
   const formattingOptions = formattingOf(text);
   for (const edit of edits) {
+    const [section, key] = edit.path;
+    const parent = findNodeAtLocation(parseTree(result) ?? { type: 'null', offset: 0, length: 0 }, [section]);
+    if (parent !== undefined && parent.type !== 'object') {
+      throw new UsageError(`package.json's "${section}" is not an object, so bgtask cannot add "${key}" to it; fix the field and run again.`);
+    }
     const changes = modify(result, edit.path, edit.value, {
       formattingOptions,
-      getInsertionIndex: edit.sorted === true ? (properties) => properties.filter((name) => name.localeCompare(edit.path[1]) < 0).length : undefined,
+      // Sorted among existing keys; a section created now goes at the end of the file, not above "name".
+      getInsertionIndex:
+        edit.sorted === true && parent !== undefined ? (properties) => properties.filter((name) => name.localeCompare(key) < 0).length : undefined,
     });
     result = applyEdits(result, changes);
   }

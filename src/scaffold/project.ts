@@ -35,7 +35,7 @@ export interface ProjectInfo {
   importSuffix: '.js' | '';
   /** `src` when the project has one, else the root. */
   sourceDir: string;
-  /** Express's major version (the declared range, else the installed copy), when the project depends on Express. */
+  /** Express's major version (the installed copy, else the declared range), when the project depends on Express. */
   expressMajor: number | undefined;
   /** What runs the project's tests, and so what generated tests import. */
   testRunner: TestRunner;
@@ -44,7 +44,7 @@ export interface ProjectInfo {
 /**
  * The project's test runner. Jest's functions are imported from `@jest/globals` or are globals
  * (`@types/jest`), as the project's own tests have them; node:test runs TypeScript through the
- * project's runner (tsx, ts-node, or Node's own type stripping).
+ * project's runner (tsx, or ts-node where the project has it and not tsx).
  */
 export type TestRunner = { kind: 'vitest' } | { kind: 'jest'; globals: 'import' | 'ambient' } | { kind: 'node'; typescriptRunner: 'tsx' | 'ts-node' };
 
@@ -102,7 +102,8 @@ function sourceConvention(root: string, sourceDir: string): '.js' | '' | undefin
     for (const match of text.matchAll(RELATIVE_SPECIFIER)) {
       const specifier = match[1] ?? '';
       if (/\.[cm]?js$/.test(specifier)) withJs += 1;
-      else if (!/\.[a-z]+$/i.test(specifier.split('/').at(-1) ?? '')) bare += 1;
+      // `./users.service` and `./app.module` are extensionless too; `./data.json` and `./style.css` say nothing.
+      else if (!/\.(?:[cm]?[jt]sx?|json|css|scss|svg|png|html|node|wasm)$/i.test(specifier)) bare += 1;
     }
   }
   if (withJs === 0 && bare === 0) return undefined;
@@ -117,16 +118,7 @@ function sourceConvention(root: string, sourceDir: string): '.js' | '' | undefin
  * resolver would not map `.js` to `.ts`.
  */
 function importSuffixFor(root: string, sourceDir: string, moduleKind: 'esm' | 'cjs'): '.js' | '' {
-  const convention = sourceConvention(root, sourceDir);
-  if (convention !== undefined) return convention;
-  const parsed = readTsconfig(root);
-  const { ModuleKind } = typescript();
-  const module = parsed?.options.module;
-  // A CommonJS package whose tsconfig says NodeNext still emits ESM for .mts; .ts stays CommonJS.
-  if (moduleKind === 'esm' || module === ModuleKind.ES2015 || module === ModuleKind.ES2020 || module === ModuleKind.ES2022 || module === ModuleKind.ESNext) {
-    return moduleKind === 'esm' ? '.js' : '';
-  }
-  return '';
+  return sourceConvention(root, sourceDir) ?? (moduleKind === 'esm' ? '.js' : '');
 }
 
 /** The major version the project runs of a package: the installed copy, else its declared range. */

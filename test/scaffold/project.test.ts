@@ -27,6 +27,14 @@ describe('detectProject: module setup', () => {
     expect(detectProject(root, {}).importSuffix).toBe('');
   });
 
+  it('reads dotted file names (./users.service) as extensionless, not as an extension', () => {
+    const root = makeProject({
+      'package.json': json({ name: 'api', type: 'module' }),
+      'src/app.ts': "import { UsersService } from './users.service';\nimport { config } from './env.config';\nimport data from './seed.json';\n",
+    });
+    expect(detectProject(root, {}).importSuffix).toBe('');
+  });
+
   it('takes .js in an ES module package and nothing in CommonJS when the source has no relative import', () => {
     const esm = makeProject({ 'package.json': json({ name: 'a', type: 'module' }), 'src/index.ts': "import express from 'express';\n" });
     const cjs = makeProject({
@@ -113,5 +121,13 @@ describe('editPackageJsonText', () => {
       dependencies: { bullmq: '^6.7.0', express: '^4.21.2', zod: '^3.23.0' },
     });
     expect(editPackageJsonText(edited, [{ path: ['scripts', 'worker'], value: 'node dist/worker.js' }])).toBe(edited);
+  });
+
+  it('adds a missing section at the end, not above "name"; refuses a section that is not an object with one clear error', () => {
+    const edited = editPackageJsonText('{\n  "name": "api",\n  "version": "1.0.0"\n}\n', [{ path: ['devDependencies', 'tsx'], value: '^4.0.0', sorted: true }]);
+    expect(Object.keys(JSON.parse(edited) as object)).toEqual(['name', 'version', 'devDependencies']);
+    expect(() => editPackageJsonText('{ "name": "api", "scripts": null }', [{ path: ['scripts', 'worker'], value: 'x' }])).toThrow(
+      `package.json's "scripts" is not an object, so bgtask cannot add "worker" to it; fix the field and run again.`,
+    );
   });
 });

@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { styleGeneratedFiles } from '../../src/scaffold/apply.js';
+import { ChangeSet } from '../../src/scaffold/changes.js';
 import { applyEditorconfig, applyProjectStyle, detectStyle, type ProjectStyle, type StyledFile } from '../../src/scaffold/style.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp-dirs.js';
@@ -389,6 +391,30 @@ describe('ESLint', () => {
     const results = await new ESLint({ cwd: root }).lintFiles(['src']);
     expect(results.map((result) => result.filePath.slice(root.length + 1)).sort()).toEqual([RUNTIME.path, ROUTE.path, TASK.path].sort());
     expect(results.flatMap((result) => result.messages.map((message) => `${result.filePath}:${message.line} ${message.ruleId}`))).toEqual([]);
+  });
+
+  it("restyles a user's wired file only where bgtask wrote: its import; a file the tools would change elsewhere is left as edited", async (context) => {
+    needTools(context, 'current');
+    // tsconfigRootDir: two projects' configs in one process are otherwise ambiguous to typescript-eslint.
+    const config = eslintConfig.replace('];', "  { rules: { curly: ['error', 'all'] }, languageOptions: { parserOptions: { tsconfigRootDir: import.meta.dirname } } },\n];");
+    const clean = 'import express from "express"\n\nexport const app = express()\napp.get("/", (_req, res) => {\n  res.send("ok")\n})\n';
+    const messy = clean.replace('app.get("/", (_req, res) => {\n  res.send("ok")\n})', 'app.get("/", (_req, res) => {\n  if (!res.headersSent) res.send("ok")\n})');
+    const wire = (text: string): string =>
+      text.replace('import express from "express"\n', "import express from \"express\"\nimport { backgroundTasks } from './background/express';\n").replace('express()\n', 'express()\napp.use(backgroundTasks());\n');
+    for (const [name, before] of [['clean', clean], ['messy', messy]] as const) {
+      const root = project({ 'eslint.config.js': config, 'src/app.ts': before }, 'current');
+      const changes = new ChangeSet(root);
+      changes.edit('src/app.ts', wire(before));
+      const { problems } = await styleGeneratedFiles(changes, ['src/app.ts']);
+      if (name === 'clean') {
+        expect(problems).toEqual([]);
+        // Quotes and semicolons as the project's config has them; nothing else touched.
+        expect(changes.read('src/app.ts')).toBe(before.replace('express()\n', 'express()\napp.use(backgroundTasks())\n').replace('from "express"\n', 'from "express"\nimport { backgroundTasks } from "./background/express"\n'));
+      } else {
+        expect(problems).toEqual(['src/app.ts: left as bgtask edited it; your formatter or linter would also change lines bgtask did not write (run it yourself).']);
+        expect(changes.read('src/app.ts')).toBe(wire(before));
+      }
+    }
   });
 
   it('reports a config that fails to load, once, and leaves the text as generated', async (context) => {

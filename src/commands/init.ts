@@ -11,7 +11,7 @@ import { ChangeSet } from '../scaffold/changes.js';
 import { atTestedRanges, bgtaskDependency, formatCommand, installCommands, missingDependencies, recordInstallState, runInstall, type Dependency } from '../scaffold/install.js';
 import { planPackageJsonEdits, readPlannedPackageJson, type PackageJsonEdit } from '../scaffold/package-json.js';
 import { baseTemplates } from '../scaffold/layout.js';
-import { FRAMEWORKS, PACKAGE_MANAGERS, SUPPORTED_VERSIONS, belowSupportedFloor, detectProject, type Framework, type PackageJson, type PackageManager, type ProjectInfo } from '../scaffold/project.js';
+import { FRAMEWORKS, PACKAGE_MANAGERS, SUPPORTED_VERSIONS, belowSupportedFloor, detectProject, runScriptCommand, type Framework, type PackageJson, type PackageManager, type ProjectInfo } from '../scaffold/project.js';
 import { renderTemplate } from '../scaffold/render.js';
 import type { WireResult } from '../scaffold/wire-app.js';
 
@@ -186,9 +186,6 @@ function planPackageJson(changes: ChangeSet, dependencies: readonly Dependency[]
   planPackageJsonEdits(changes, edits);
 }
 
-function runScript(manager: PackageManager, script: string): string {
-  return manager === 'npm' || manager === 'bun' ? `${manager} run ${script}` : `${manager} ${script}`;
-}
 
 const HANDLER_USAGE: Record<Framework, string> = {
   express: 'req.backgroundTasks.addTask(fn, ...args)',
@@ -350,7 +347,7 @@ export async function runInit(options: InitOptions, io: CommandIO): Promise<numb
     `bgtask add-task send-receipt --kind ${config.bullmq === true ? 'bullmq' : 'in-process'}`,
     ...(outcome?.nextSteps ?? []),
     ...(bgtask === undefined ? [`bgtask is not added to devDependencies: this copy runs from ${REPO_HINT}; the lint:tasks script needs \`bgtask\` on PATH.`] : []),
-    runScript(choices.packageManager, 'lint:tasks'),
+    runScriptCommand(choices.packageManager, 'lint:tasks'),
   ];
   io.stdout(`\nNext:\n${next.map((line) => `  ${line}\n`).join('')}`);
   io.stdout(`\n${SUPPORTED_VERSIONS}\n`);

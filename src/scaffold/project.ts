@@ -188,6 +188,11 @@ export function detectProject(root: string, env: Readonly<Record<string, string 
   };
 }
 
+/** How a user runs a package.json script with this manager: `<manager> run <script>` works in all four. */
+export function runScriptCommand(manager: PackageManager, script: string): string {
+  return `${manager} run ${script}`;
+}
+
 /** The command that installs packages with this manager. */
 export function installCommand(manager: PackageManager, packages: string[], dev = false): string[] {
   const verb = manager === 'npm' ? 'install' : 'add';

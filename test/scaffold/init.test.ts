@@ -355,7 +355,7 @@ describe('bgtask init installing dependencies', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('$ pnpm add "bullmq@^6.7.0" "ioredis@^6.0.0"');
-    expect(result.stdout).toContain('pnpm lint:tasks');
+    expect(result.stdout).toContain('pnpm run lint:tasks');
     expect(readFileSync(log, 'utf8').trim().split('\n').at(-2)).toBe(`${root}|add bullmq@^6.7.0 ioredis@^6.0.0`);
   });
 

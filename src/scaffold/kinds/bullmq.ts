@@ -6,7 +6,7 @@ import { importPath, renderTemplate, type TemplateMap, type TemplateVariables } 
 import { planWorkerBuild } from '../build.js';
 import { testSteps } from './in-process.js';
 import { planPackageJsonEdits, readPlannedPackageJson, type PackageJsonEdit } from '../package-json.js';
-import { readTsconfig, type ProjectInfo } from '../project.js';
+import { readTsconfig, runScriptCommand, type ProjectInfo } from '../project.js';
 import { planWorkerRegistration, type WorkerRegistration } from '../wire-worker.js';
 import type { PlanOutcome, TaskContext } from './types.js';
 
@@ -38,9 +38,6 @@ export function generateTemplates(context: PlumbingContext, templates: readonly 
   }
 }
 
-function runScript(project: ProjectInfo, script: string): string {
-  return `${project.packageManager} run ${script}`;
-}
 
 /**
  * Adds the `worker` script unless package.json already has one (the user's own wins): the built
@@ -56,7 +53,7 @@ function planWorkerScript(context: PlumbingContext): { notes: string[]; devDepen
     const declared = { ...json.dependencies, ...json.devDependencies };
     return { notes: [], devDependencies: /^tsx\s/.test(existing) && declared[TSX] === undefined ? [TSX] : [] };
   }
-  const build = planWorkerBuild(changes, json, workerEntryPath(config), (script) => runScript(project, script));
+  const build = planWorkerBuild(changes, json, workerEntryPath(config), (script) => runScriptCommand(project.packageManager, script));
   const edits: PackageJsonEdit[] = [{ path: ['scripts', 'worker'], value: build.workerScript }];
   if (build.buildScript !== undefined) edits.push({ path: ['scripts', build.buildScriptName ?? 'build'], value: build.buildScript });
   planPackageJsonEdits(changes, edits);
@@ -86,7 +83,7 @@ export function planQueuePlumbing(context: PlumbingContext, options: { bullmq: b
   return {
     dependencies,
     devDependencies,
-    nextSteps: [`Run the worker (${runs.join(' and ') || 'queue processors'}) beside the server: REDIS_URL=redis://127.0.0.1:6379 ${runScript(project, 'worker')}`, ...notes],
+    nextSteps: [`Run the worker (${runs.join(' and ') || 'queue processors'}) beside the server: REDIS_URL=redis://127.0.0.1:6379 ${runScriptCommand(project.packageManager, 'worker')}`, ...notes],
   };
 }
 
@@ -153,7 +150,7 @@ export function planBullmqTask(context: TaskContext): PlanOutcome {
       `Enqueue from a handler, awaited so that a failure reaches the client: import { enqueue${names.pascal} } from '${importPath(app, queuePath, config.importSuffix)}'; const id = await enqueue${names.pascal}({ id: '…' });`,
       `Serve its status (GET /jobs/${names.kebab}/:id): import { ${statusExport} } from '${importPath(app, statusPath, config.importSuffix)}'; ${STATUS_USAGE[config.framework](names.camel)}`,
       ...manual,
-      `Run the worker: REDIS_URL=redis://127.0.0.1:6379 ${runScript(context.project, 'worker')}`,
+      `Run the worker: REDIS_URL=redis://127.0.0.1:6379 ${runScriptCommand(context.project.packageManager, 'worker')}`,
       ...(config.tests === false ? [] : testSteps(context.project, posix.join(tasks, `${names.kebab}.test.ts`), 'REDIS_URL=redis://127.0.0.1:6379 ')),
       ...setup.notes,
     ],

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { posix } from 'node:path';
 import { errorMessage, UsageError } from '../../errors.js';
 import { baseTemplates, taskVariables } from '../layout.js';
+import { runScriptCommand } from '../project.js';
 import { ensureQueuePlumbing, generateTemplates, registerWithWorker } from './bullmq.js';
 import { testSteps } from './in-process.js';
 import type { PlanOutcome, TaskContext } from './types.js';
@@ -87,7 +88,7 @@ export function planScheduledTask(context: TaskContext, options: { cron: string;
     dependencies: options.engine === 'croner' ? ['bullmq', 'croner', 'ioredis'] : ['bullmq', 'ioredis'],
     devDependencies: setup.devDependencies,
     nextSteps: [
-      `${names.kebab} runs on "${pattern}" in the worker process: REDIS_URL=redis://127.0.0.1:6379 ${context.project.packageManager} run worker`,
+      `${names.kebab} runs on "${pattern}" in the worker process: REDIS_URL=redis://127.0.0.1:6379 ${runScriptCommand(context.project.packageManager, 'worker')}`,
       engineNote,
       ...manual,
       ...(config.tests === false

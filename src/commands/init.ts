@@ -9,7 +9,7 @@ import { CONFIG_FILE_NAME, parseConfig, readJsonFile, type ScaffoldConfig } from
 import { applyChanges, canPrompt, styleGeneratedFiles } from '../scaffold/apply.js';
 import { ChangeSet } from '../scaffold/changes.js';
 import { atTestedRanges, bgtaskDependency, formatCommand, installCommands, missingDependencies, recordInstallState, runInstall, type Dependency } from '../scaffold/install.js';
-import { planPackageJsonEdits, readPlannedPackageJson, type PackageJsonEdit } from '../scaffold/package-json.js';
+import { jsonIndent, planPackageJsonEdits, readPlannedPackageJson, type PackageJsonEdit } from '../scaffold/package-json.js';
 import { baseTemplates } from '../scaffold/layout.js';
 import { FRAMEWORKS, PACKAGE_MANAGERS, SUPPORTED_VERSIONS, belowSupportedFloor, detectProject, runScriptCommand, type Framework, type PackageJson, type PackageManager, type ProjectInfo } from '../scaffold/project.js';
 import { renderTemplate } from '../scaffold/render.js';
@@ -143,11 +143,6 @@ function scaffoldSection(config: ScaffoldConfig): ScaffoldConfig {
     tests: config.tests,
   };
   return Object.fromEntries(Object.entries(ordered).filter(([, value]) => value !== undefined)) as unknown as ScaffoldConfig;
-}
-
-/** A JSON file's indentation (tabs where a formatter such as Biome keeps package.json in tabs), else two spaces. */
-function jsonIndent(text: string): string {
-  return /^[{[]\r?\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
 }
 
 /** Writes bgtask.json, or merges the scaffold section into the user's, keeping their rules and globs. */

@@ -6,7 +6,7 @@ import type { ts } from 'ts-morph';
 import { parseTsconfig } from '../linter/config.js';
 import { typescript } from '../typescript.js';
 import type { ChangeSet } from './changes.js';
-import type { PackageJson } from './project.js';
+import { installedVersion, type PackageJson } from './project.js';
 
 // How the project builds, and so what the `worker` script runs. The `build` script is read as a
 // shell line (and the scripts it calls), the tool it runs is found among tsc (+ tsc-alias), tsup,
@@ -86,7 +86,8 @@ interface Unbuilt {
 
 type Plan = Built | Unbuilt;
 
-const TSX = 'tsx';
+/** Runs the worker entry's TypeScript where the project has no build. */
+export const TSX = 'tsx';
 
 /** package.json's scripts that are strings: a hand-edited `"build": ["tsc"]` or `"scripts": null` is not one bgtask can read. */
 function stringScripts(scripts: unknown): Record<string, string> {
@@ -413,16 +414,7 @@ function matchesPatterns(patterns: readonly string[], file: string): boolean {
 
 /** The version of a package the project has installed, else the lowest its declared range allows. */
 function packageVersion(context: Context, name: string): [number, number] | undefined {
-  const installed = join(context.root, 'node_modules', name, 'package.json');
-  let version: string | undefined;
-  if (existsSync(installed)) {
-    try {
-      version = (JSON.parse(readFileSync(installed, 'utf8')) as { version?: string }).version;
-    } catch {
-      version = undefined;
-    }
-  }
-  version ??= context.packageJson.devDependencies?.[name] ?? context.packageJson.dependencies?.[name];
+  const version = installedVersion(context.root, name) ?? context.packageJson.devDependencies?.[name] ?? context.packageJson.dependencies?.[name];
   const match = version === undefined ? null : /(\d+)\.(\d+|x|\*)/.exec(version) ?? /(\d+)/.exec(version);
   if (match === null) return undefined;
   return [Number(match[1]), Number.isNaN(Number(match[2])) ? 0 : Number(match[2] ?? 0)];

@@ -26,8 +26,13 @@ export function readPlannedPackageJson(changes: ChangeSet): { text: string; json
 }
 
 /** The file's own indentation and line ending, so inserted keys look like their neighbours. */
+/** A JSON file's indentation (tabs where a formatter such as Biome keeps package.json in tabs), else two spaces. */
+export function jsonIndent(text: string): string {
+  return /^([ \t]+)"/m.exec(text)?.[1] ?? '  ';
+}
+
 function formattingOf(text: string): FormattingOptions {
-  const indent = /^([ \t]+)"/m.exec(text)?.[1] ?? '  ';
+  const indent = jsonIndent(text);
   return {
     insertSpaces: !indent.startsWith('\t'),
     tabSize: indent.startsWith('\t') ? 1 : indent.length,

@@ -121,14 +121,20 @@ function importSuffixFor(root: string, sourceDir: string, moduleKind: 'esm' | 'c
   return sourceConvention(root, sourceDir) ?? (moduleKind === 'esm' ? '.js' : '');
 }
 
+/** The version of `name` installed in the project's node_modules; undefined when absent or unreadable. */
+export function installedVersion(root: string, name: string): string | undefined {
+  try {
+    const version = (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version?: unknown } | null)?.version;
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The major version the project runs of a package: the installed copy, else its declared range. */
 export function installedMajor(root: string, packageJson: PackageJson, name: string): number | undefined {
-  const manifest = join(root, 'node_modules', name, 'package.json');
-  if (existsSync(manifest)) {
-    const version = (readJsonFile(manifest) as { version?: unknown } | null)?.version;
-    const major = typeof version === 'string' ? /^(\d+)/.exec(version)?.[1] : undefined;
-    if (major !== undefined) return Number(major);
-  }
+  const installed = /^(\d+)/.exec(installedVersion(root, name) ?? '')?.[1];
+  if (installed !== undefined) return Number(installed);
   const range = dependencyRange(packageJson, name);
   const major = range === undefined ? undefined : /^[\^~>=v\s]*(\d+)/.exec(range)?.[1];
   return major === undefined ? undefined : Number(major);
@@ -229,12 +235,7 @@ function libYear(options: ts.CompilerOptions): number | undefined {
 /** What the project runs below SUPPORTED_FLOOR, one sentence each; empty when nothing is. */
 export function belowSupportedFloor(root: string, project: Pick<ProjectInfo, 'packageJson'>): string[] {
   const problems: string[] = [];
-  const installed = (name: string): string | undefined => {
-    const manifest = join(root, 'node_modules', name, 'package.json');
-    const version = existsSync(manifest) ? (readJsonFile(manifest) as { version?: unknown } | null)?.version : undefined;
-    return typeof version === 'string' ? version : undefined;
-  };
-  const typescriptVersion = installed('typescript');
+  const typescriptVersion = installedVersion(root, 'typescript');
   const [major = 0, minor = 0] = (typescriptVersion ?? '').split('.').map(Number);
   const [floorMajor, floorMinor] = SUPPORTED_FLOOR.typescript;
   if (typescriptVersion !== undefined && (major < floorMajor || (major === floorMajor && minor < floorMinor))) {

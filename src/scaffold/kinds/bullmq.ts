@@ -1,9 +1,8 @@
 import { posix } from 'node:path';
 import type { ScaffoldConfig } from '../../linter/config.js';
-import type { ChangeSet } from '../changes.js';
 import { baseTemplates, taskVariables, workerEntryPath } from '../layout.js';
 import { importPath, renderTemplate, type TemplateMap, type TemplateVariables } from '../render.js';
-import { planWorkerBuild } from '../build.js';
+import { planWorkerBuild, TSX } from '../build.js';
 import { testSteps } from './in-process.js';
 import { planPackageJsonEdits, readPlannedPackageJson, type PackageJsonEdit } from '../package-json.js';
 import { readTsconfig, runScriptCommand, type ProjectInfo } from '../project.js';
@@ -20,8 +19,6 @@ const QUEUE_DEPENDENCIES = ['bullmq', 'ioredis'];
 function queueTypeDependencies(project: ProjectInfo): string[] {
   return readTsconfig(project.root)?.options.skipLibCheck === true ? [] : ['@types/redis-errors'];
 }
-/** Runs the worker entry's TypeScript where the project has no build. */
-const TSX = 'tsx';
 
 type PlumbingContext = Omit<TaskContext, 'names'>;
 
@@ -118,7 +115,7 @@ const STATUS_USAGE: Record<ScaffoldConfig['framework'], (name: string) => string
 
 /** Plans a BullMQ task: queue and producer, processor registered in the worker entry, status route, test. */
 export function planBullmqTask(context: TaskContext): PlanOutcome {
-  const { config, names, changes } = context;
+  const { config, names } = context;
   const setup = ensureQueuePlumbing(context);
   const tasks = config.tasksDir;
   const files: [string, string][] = [

@@ -48,7 +48,7 @@ export function validateCronPattern(pattern: string): { everySecond: boolean } {
 
 /** Plans a scheduled task on croner or a BullMQ job scheduler, registered in the worker entry. */
 export function planScheduledTask(context: TaskContext, options: { cron: string; engine: 'croner' | 'bullmq' }): PlanOutcome {
-  const { config, names, changes } = context;
+  const { config, names } = context;
   const pattern = options.cron.trim().replace(/\s+/g, ' ');
   const { everySecond } = validateCronPattern(pattern);
   if (options.engine === 'bullmq' && pattern.split(' ').length > 6) {
